@@ -1,0 +1,181 @@
+//! Index-driven operations: select, gather, scatter-add, searchsorted.
+
+use crate::tensor::NdTensor;
+use crate::NdFloat;
+use abi_tensor::Element;
+use abi_tensor::shape::check_axis;
+use abi_tensor::{Result, TensorError};
+use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+
+pub(crate) fn index_select<F: NdFloat>(
+    x: &NdTensor<F>,
+    axis: usize,
+    indices: &[usize],
+) -> Result<NdTensor<F>> {
+    let shape = x.array().shape().to_vec();
+    check_axis("index_select", axis, shape.len())?;
+    if let Some(&bad) = indices.iter().find(|&&i| i >= shape[axis]) {
+        return Err(TensorError::IndexOutOfRange {
+            op: "index_select",
+            index: bad,
+            len: shape[axis],
+        });
+    }
+    let y = x.array().select(Axis(axis), indices);
+    let indices = indices.to_vec();
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
+        for (i, &idx) in indices.iter().enumerate() {
+            let mut dst = full.index_axis_mut(Axis(axis), idx);
+            dst += &g.index_axis(Axis(axis), i);
+        }
+        vec![Some(full)]
+    }))
+}
+
+/// Validates an index tensor for gather / scatter along `axis` of a tensor of `shape` and
+/// converts it to integer positions.
+fn positions<F: NdFloat>(
+    op: &'static str,
+    index: &ArrayD<F>,
+    axis: usize,
+    shape: &[usize],
+) -> Result<ArrayD<usize>> {
+    check_axis(op, axis, shape.len())?;
+    let is = index.shape();
+    if is.len() != shape.len() || is.iter().zip(shape).enumerate().any(|(d, (i, s))| d != axis && i > s) {
+        return Err(TensorError::ShapeMismatch {
+            op,
+            lhs: shape.to_vec(),
+            rhs: is.to_vec(),
+        });
+    }
+    let len = shape[axis];
+    let mut out = ArrayD::<usize>::zeros(IxDyn(is));
+    for (o, &v) in out.iter_mut().zip(index.iter()) {
+        let f = v.to_f64();
+        if f.fract() != 0.0 || !f.is_finite() {
+            return Err(TensorError::InvalidArgument {
+                op,
+                reason: format!("index value {f} is not an integer"),
+            });
+        }
+        if f < 0.0 || f >= len as f64 {
+            return Err(TensorError::IndexOutOfRange {
+                op,
+                index: f.max(0.0) as usize,
+                len,
+            });
+        }
+        *o = f as usize;
+    }
+    Ok(out)
+}
+
+fn gather_array<F: NdFloat>(x: &ArrayD<F>, axis: usize, pos: &ArrayD<usize>) -> ArrayD<F> {
+    let mut out = ArrayD::<F>::zeros(IxDyn(pos.shape()));
+    let mut at = vec![0usize; x.ndim()];
+    for ((idx, &p), o) in pos.indexed_iter().zip(out.iter_mut()) {
+        at.copy_from_slice(idx.slice());
+        at[axis] = p;
+        *o = x[IxDyn(&at)];
+    }
+    out
+}
+
+fn scatter_add_into<F: NdFloat>(out: &mut ArrayD<F>, axis: usize, pos: &ArrayD<usize>, src: &ArrayD<F>) {
+    let mut at = vec![0usize; out.ndim()];
+    for ((idx, &p), &s) in pos.indexed_iter().zip(src.iter()) {
+        at.copy_from_slice(idx.slice());
+        at[axis] = p;
+        out[IxDyn(&at)] += s;
+    }
+}
+
+pub(crate) fn gather<F: NdFloat>(x: &NdTensor<F>, axis: usize, index: &NdTensor<F>) -> Result<NdTensor<F>> {
+    let shape = x.array().shape().to_vec();
+    let pos = positions("gather", index.array(), axis, &shape)?;
+    let y = gather_array(x.array(), axis, &pos);
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
+        scatter_add_into(&mut full, axis, &pos, &g.as_standard_layout().to_owned());
+        vec![Some(full)]
+    }))
+}
+
+pub(crate) fn scatter_add<F: NdFloat>(
+    x: &NdTensor<F>,
+    axis: usize,
+    index: &NdTensor<F>,
+    src: &NdTensor<F>,
+) -> Result<NdTensor<F>> {
+    let shape = x.array().shape().to_vec();
+    let pos = positions("scatter_add", index.array(), axis, &shape)?;
+    if src.array().shape() != index.array().shape() {
+        return Err(TensorError::ShapeMismatch {
+            op: "scatter_add",
+            lhs: index.array().shape().to_vec(),
+            rhs: src.array().shape().to_vec(),
+        });
+    }
+    let mut y = x.array().to_owned();
+    scatter_add_into(&mut y, axis, &pos, &src.array().as_standard_layout().to_owned());
+    Ok(NdTensor::record(y, &[x, src], move |g, _y, inputs| {
+        vec![
+            inputs[0].tracked().then(|| g.clone()),
+            inputs[1].tracked().then(|| gather_array(g, axis, &pos)),
+        ]
+    }))
+}
+
+pub(crate) fn searchsorted<F: NdFloat>(
+    sorted: &NdTensor<F>,
+    values: &NdTensor<F>,
+    right: bool,
+) -> Result<NdTensor<F>> {
+    let (s, v) = (sorted.array(), values.array());
+    let find = |row: &[F], x: F| -> F {
+        let i = if right {
+            row.partition_point(|&b| b <= x)
+        } else {
+            row.partition_point(|&b| b < x)
+        };
+        <F as Element>::from_f64(i as f64)
+    };
+    if s.ndim() == 1 {
+        let row = s.as_standard_layout().to_owned().into_raw_vec_and_offset().0;
+        return Ok(NdTensor::constant(v.mapv(|x| find(&row, x))));
+    }
+    let lead_ok = s.ndim() == v.ndim() && s.shape()[..s.ndim() - 1] == v.shape()[..v.ndim() - 1];
+    if !lead_ok {
+        return Err(TensorError::ShapeMismatch {
+            op: "searchsorted",
+            lhs: s.shape().to_vec(),
+            rhs: v.shape().to_vec(),
+        });
+    }
+    let k = s.shape()[s.ndim() - 1];
+    let n = v.shape()[v.ndim() - 1];
+    let rows = s.len() / k.max(1);
+    let s2 = s
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((rows, k))
+        .unwrap_or_else(|_| unreachable!("element count is preserved"));
+    let v2 = v
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((rows, n))
+        .unwrap_or_else(|_| unreachable!("element count is preserved"));
+    let mut out = ndarray::Array2::<F>::zeros((rows, n));
+    for r in 0..rows {
+        let row = s2.row(r).to_vec();
+        for j in 0..n {
+            out[(r, j)] = find(&row, v2[(r, j)]);
+        }
+    }
+    Ok(NdTensor::constant(
+        out.into_shape_with_order(IxDyn(v.shape()))
+            .unwrap_or_else(|_| unreachable!("element count is preserved")),
+    ))
+}

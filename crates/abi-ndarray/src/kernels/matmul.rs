@@ -1,0 +1,145 @@
+//! Matrix products on `gemm` (AVX-512/AVX2 kernels, rayon threads), batched and broadcast.
+
+use super::sum_to_shape;
+use crate::tensor::NdTensor;
+use crate::NdFloat;
+use abi_tensor::shape::{matmul_shape, numel};
+use abi_tensor::Result;
+use ndarray::{ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
+use rayon::prelude::*;
+
+/// Products with fewer multiply-adds than this run on one thread.
+const PARALLEL_MIN_FLOPS: usize = 1 << 18;
+
+/// `c = a @ b` for 2-D views of any strides (transposed views need no copy).
+fn gemm_2d<F: NdFloat>(a: ArrayView2<F>, b: ArrayView2<F>, mut c: ArrayViewMut2<F>, parallel: bool) {
+    let (m, k) = a.dim();
+    let n = b.dim().1;
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c.fill(F::zero());
+        return;
+    }
+    let threads = rayon::current_num_threads();
+    let parallelism = if parallel && threads > 1 && m * n * k >= PARALLEL_MIN_FLOPS {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
+    let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
+    let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
+    // SAFETY: the three views are valid for their shapes and strides, `c` is uniquely borrowed
+    // and cannot alias `a` or `b`; `read_dst = false` means `c` is only written.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            c_cs,
+            c_rs,
+            false,
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            F::zero(),
+            F::one(),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+fn as_2d<F: NdFloat>(x: ArrayViewD<'_, F>) -> ArrayView2<'_, F> {
+    x.into_dimensionality::<Ix2>()
+        .unwrap_or_else(|_| unreachable!("rank was checked"))
+}
+
+/// `a @ b` on views with broadcast batch axes; shapes must have been checked.
+pub(crate) fn matmul_views<F: NdFloat>(a: ArrayViewD<'_, F>, b: ArrayViewD<'_, F>, out_shape: &[usize]) -> ArrayD<F> {
+    let r = out_shape.len();
+    let (m, n) = (out_shape[r - 2], out_shape[r - 1]);
+    let k = a.shape()[a.ndim() - 1];
+    let mut out = ArrayD::<F>::zeros(IxDyn(out_shape));
+    if r == 2 {
+        gemm_2d(as_2d(a), as_2d(b), out.view_mut().into_dimensionality::<Ix2>().unwrap_or_else(|_| unreachable!()), true);
+        return out;
+    }
+    let batch = &out_shape[..r - 2];
+    let nb = numel(batch);
+    let mut a_shape = batch.to_vec();
+    a_shape.extend([m, k]);
+    let mut b_shape = batch.to_vec();
+    b_shape.extend([k, n]);
+    let a_b = a
+        .broadcast(IxDyn(&a_shape))
+        .unwrap_or_else(|| unreachable!("broadcast checked"));
+    let b_b = b
+        .broadcast(IxDyn(&b_shape))
+        .unwrap_or_else(|| unreachable!("broadcast checked"));
+    // flatten the batch axes of the (possibly broadcast) operands without copying when we can
+    let flat = |v: ArrayViewD<'_, F>, rows: usize, cols: usize| -> ndarray::Array3<F> {
+        v.as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((nb, rows, cols))
+            .unwrap_or_else(|_| unreachable!("element count is preserved"))
+    };
+    let a3 = flat(a_b, m, k);
+    let b3 = flat(b_b, k, n);
+    let mut out3 = out
+        .view_mut()
+        .into_shape_with_order((nb, m, n))
+        .unwrap_or_else(|_| unreachable!("fresh array is standard layout"));
+    let parallel_batches = nb > 1 && rayon::current_num_threads() > 1 && nb * m * n * k >= PARALLEL_MIN_FLOPS;
+    if parallel_batches {
+        out3.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, c)| gemm_2d(a3.index_axis(Axis(0), i), b3.index_axis(Axis(0), i), c, false));
+    } else {
+        for (i, c) in out3.axis_iter_mut(Axis(0)).enumerate() {
+            gemm_2d(a3.index_axis(Axis(0), i), b3.index_axis(Axis(0), i), c, true);
+        }
+    }
+    out
+}
+
+fn swap_last_two<F: NdFloat>(x: &ArrayD<F>) -> ArrayViewD<'_, F> {
+    let mut v = x.view();
+    let r = v.ndim();
+    v.swap_axes(r - 2, r - 1);
+    v
+}
+
+pub(crate) fn matmul<F: NdFloat>(a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdTensor<F>> {
+    let out_shape = matmul_shape(a.array().shape(), b.array().shape())?;
+    let y = matmul_views(a.array().view(), b.array().view(), &out_shape);
+    Ok(NdTensor::record(y, &[a, b], move |g, _y, inputs| {
+        let (a, b) = (inputs[0].array(), inputs[1].array());
+        let ga = inputs[0].tracked().then(|| {
+            // dA = g @ Bᵀ, summed over broadcast batch axes
+            let mut shape = g.shape().to_vec();
+            let r = shape.len();
+            shape[r - 1] = a.shape()[a.ndim() - 1];
+            let full = matmul_views(g.view(), swap_last_two(b), &shape);
+            sum_to_shape(full, a.shape())
+        });
+        let gb = inputs[1].tracked().then(|| {
+            // dB = Aᵀ @ g
+            let mut shape = g.shape().to_vec();
+            let r = shape.len();
+            shape[r - 2] = b.shape()[b.ndim() - 2];
+            let full = matmul_views(swap_last_two(a), g.view(), &shape);
+            sum_to_shape(full, b.shape())
+        });
+        vec![ga, gb]
+    }))
+}

@@ -1,0 +1,61 @@
+//! Forward kernels and backward rules, one file per operation family.
+
+pub(crate) mod elementwise;
+pub(crate) mod index;
+pub(crate) mod matmul;
+pub(crate) mod reduce;
+pub(crate) mod shape;
+
+use crate::NdFloat;
+use ndarray::{ArrayD, Axis, IxDyn, Zip};
+
+/// Elementwise work below this many elements stays on the calling thread.
+pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
+
+/// `f` applied to every element, on all cores for large arrays.
+pub(crate) fn map<F: NdFloat>(x: &ArrayD<F>, f: impl Fn(F) -> F + Sync + Send) -> ArrayD<F> {
+    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+        Zip::from(x).par_map_collect(|&v| f(v))
+    } else {
+        x.mapv(f)
+    }
+}
+
+/// `f` applied to pairs of elements of two equally shaped arrays.
+pub(crate) fn zip_map<F: NdFloat>(
+    a: &ArrayD<F>,
+    b: &ArrayD<F>,
+    f: impl Fn(F, F) -> F + Sync + Send,
+) -> ArrayD<F> {
+    if a.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+        Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
+    } else {
+        Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
+    }
+}
+
+/// Sums a broadcast gradient back to the shape of the operand it came from.
+pub(crate) fn sum_to_shape<F: NdFloat>(g: ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+    if g.shape() == shape {
+        return g;
+    }
+    let mut r = g;
+    while r.ndim() > shape.len() {
+        r = r.sum_axis(Axis(0));
+    }
+    for (i, &d) in shape.iter().enumerate() {
+        if d == 1 && r.shape()[i] != 1 {
+            r = r.sum_axis(Axis(i)).insert_axis(Axis(i));
+        }
+    }
+    r
+}
+
+/// A view of `x` broadcast to `shape` (caller has checked compatibility).
+pub(crate) fn broadcast_view<'a, F: NdFloat>(
+    x: &'a ArrayD<F>,
+    shape: &[usize],
+) -> ndarray::ArrayViewD<'a, F> {
+    x.broadcast(IxDyn(shape))
+        .unwrap_or_else(|| unreachable!("broadcast shapes were checked"))
+}

@@ -1,0 +1,133 @@
+//! Reshape, permute, broadcast, concatenate, narrow and flip, with their gradient rules.
+
+use super::sum_to_shape;
+use crate::tensor::NdTensor;
+use crate::NdFloat;
+use abi_tensor::shape::{check_axes, check_axis, check_broadcast_to, check_permutation};
+use abi_tensor::{Result, TensorError};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+
+pub(crate) fn reshape_array<F: NdFloat>(x: &ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+    x.as_standard_layout()
+        .into_owned()
+        .into_shape_with_order(IxDyn(shape))
+        .unwrap_or_else(|_| unreachable!("element count was checked"))
+}
+
+pub(crate) fn reshape<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Result<NdTensor<F>> {
+    let in_shape = x.array().shape().to_vec();
+    if in_shape.iter().product::<usize>() != shape.iter().product::<usize>() {
+        return Err(TensorError::ShapeMismatch {
+            op: "reshape",
+            lhs: in_shape,
+            rhs: shape.to_vec(),
+        });
+    }
+    let y = reshape_array(x.array(), shape);
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        vec![Some(reshape_array(g, &in_shape))]
+    }))
+}
+
+pub(crate) fn permute<F: NdFloat>(x: &NdTensor<F>, perm: &[usize]) -> Result<NdTensor<F>> {
+    check_permutation("permute", perm, x.array().ndim())?;
+    // a permutation only changes strides: no data is moved
+    let y = x.array().clone().permuted_axes(IxDyn(perm));
+    let mut inverse = vec![0; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inverse[p] = i;
+    }
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        vec![Some(g.clone().permuted_axes(IxDyn(&inverse)))]
+    }))
+}
+
+pub(crate) fn broadcast_to<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Result<NdTensor<F>> {
+    let in_shape = x.array().shape().to_vec();
+    check_broadcast_to("broadcast_to", &in_shape, shape)?;
+    let y = super::broadcast_view(x.array(), shape).to_owned();
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        vec![Some(sum_to_shape(g.clone(), &in_shape))]
+    }))
+}
+
+pub(crate) fn cat<F: NdFloat>(xs: &[NdTensor<F>], axis: usize) -> Result<NdTensor<F>> {
+    let first = xs[0].array().shape().to_vec();
+    check_axis("cat", axis, first.len())?;
+    for x in &xs[1..] {
+        let s = x.array().shape();
+        let compatible = s.len() == first.len()
+            && s.iter().zip(&first).enumerate().all(|(i, (a, b))| i == axis || a == b);
+        if !compatible {
+            return Err(TensorError::ShapeMismatch {
+                op: "cat",
+                lhs: first,
+                rhs: s.to_vec(),
+            });
+        }
+    }
+    let views: Vec<_> = xs.iter().map(|x| x.array().view()).collect();
+    let y = ndarray::concatenate(Axis(axis), &views).map_err(|e| TensorError::InvalidArgument {
+        op: "cat",
+        reason: e.to_string(),
+    })?;
+    let lens: Vec<usize> = xs.iter().map(|x| x.array().shape()[axis]).collect();
+    let refs: Vec<&NdTensor<F>> = xs.iter().collect();
+    Ok(NdTensor::record(y, &refs, move |g, _y, inputs| {
+        let mut start = 0;
+        lens.iter()
+            .zip(inputs)
+            .map(|(&len, input)| {
+                let piece = input.tracked().then(|| {
+                    g.slice_axis(Axis(axis), Slice::from(start..start + len))
+                        .to_owned()
+                });
+                start += len;
+                piece
+            })
+            .collect()
+    }))
+}
+
+pub(crate) fn narrow<F: NdFloat>(
+    x: &NdTensor<F>,
+    axis: usize,
+    start: usize,
+    len: usize,
+) -> Result<NdTensor<F>> {
+    let shape = x.array().shape().to_vec();
+    check_axis("narrow", axis, shape.len())?;
+    if start + len > shape[axis] {
+        return Err(TensorError::IndexOutOfRange {
+            op: "narrow",
+            index: start + len,
+            len: shape[axis],
+        });
+    }
+    let y = x
+        .array()
+        .slice_axis(Axis(axis), Slice::from(start..start + len))
+        .to_owned();
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
+        full.slice_axis_mut(Axis(axis), Slice::from(start..start + len))
+            .assign(g);
+        vec![Some(full)]
+    }))
+}
+
+fn flip_array<F: NdFloat>(x: &ArrayD<F>, axes: &[usize]) -> ArrayD<F> {
+    let mut y = x.clone();
+    for &a in axes {
+        y.invert_axis(Axis(a));
+    }
+    y
+}
+
+pub(crate) fn flip<F: NdFloat>(x: &NdTensor<F>, axes: &[usize]) -> Result<NdTensor<F>> {
+    let axes = check_axes("flip", axes, x.array().ndim())?;
+    let y = flip_array(x.array(), &axes);
+    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+        vec![Some(flip_array(g, &axes))]
+    }))
+}

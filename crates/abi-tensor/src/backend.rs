@@ -1,0 +1,121 @@
+//! The [`Backend`] trait: storage, kernels and reverse-mode autodiff of one tensor library.
+
+use crate::element::Element;
+use crate::error::Result;
+use crate::grad::{Gradients, TensorId};
+use crate::ops::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use std::fmt::Debug;
+
+/// One tensor library (storage + kernels + autodiff) that abi's networks run on.
+///
+/// A backend is a zero-sized marker type; all state lives in its tensors. Networks use the
+/// ergonomic [`Tensor<B>`](crate::Tensor) wrapper rather than these functions directly.
+///
+/// # Contract
+/// - Every operation is differentiable in its floating-point operands unless documented
+///   otherwise (comparisons, `searchsorted`, index tensors). An operation records its history
+///   only when gradient recording is enabled ([`Backend::grad_enabled`]) and at least one input
+///   is tracked; otherwise it builds no graph at all.
+/// - Binary operations broadcast as NumPy does. Shape errors are returned, never panics.
+/// - Index tensors (for `gather`, `scatter_add`, and the output of `searchsorted`) hold
+///   integer values stored in the element type; they are exact up to 2^24 in `f32`.
+/// - The conformance kit (`abi_tensor::conformance`, feature `conformance`) checks all of this;
+///   every backend crate runs it.
+pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
+    /// Scalar type of the tensors.
+    type Elem: Element;
+    /// The tensor handle. Cloning is cheap (shared storage) and keeps the autodiff history.
+    type Tensor: Clone + Debug + Send + Sync;
+    /// Where tensors live (CPU, a GPU, ...).
+    type Device: Clone + Debug + PartialEq + Default + Send + Sync;
+
+    /// A short human-readable name, e.g. `"ndarray-f32"`.
+    fn name() -> String;
+
+    // ---- creation and data access --------------------------------------------------------
+
+    /// A tensor of `shape` holding `data` in row-major order.
+    fn from_vec(data: Vec<Self::Elem>, shape: &[usize], device: &Self::Device)
+        -> Result<Self::Tensor>;
+    /// The elements in row-major order (copied to the host).
+    fn to_vec(x: &Self::Tensor) -> Result<Vec<Self::Elem>>;
+    /// The shape.
+    fn shape(x: &Self::Tensor) -> Vec<usize>;
+    /// The device the tensor lives on.
+    fn device(x: &Self::Tensor) -> Self::Device;
+    /// A copy on another device (differentiable).
+    fn to_device(x: &Self::Tensor, device: &Self::Device) -> Result<Self::Tensor>;
+
+    // ---- elementwise ---------------------------------------------------------------------
+
+    /// An elementwise function of one tensor.
+    fn unary(op: UnaryOp, x: &Self::Tensor) -> Result<Self::Tensor>;
+    /// An elementwise function of two broadcast tensors.
+    fn binary(op: BinaryOp, a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
+    /// A mask (1 where the comparison holds, 0 elsewhere) of two broadcast tensors; untracked.
+    fn compare(op: CmpOp, a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
+    /// `a` where `mask` is non-zero, else `b`; all three broadcast. Differentiable in `a`, `b`.
+    fn where_cond(mask: &Self::Tensor, a: &Self::Tensor, b: &Self::Tensor)
+        -> Result<Self::Tensor>;
+
+    // ---- linear algebra and reductions ----------------------------------------------------
+
+    /// Matrix product of the last two axes, batch axes broadcast: `[.., m, k] @ [.., k, n]`.
+    fn matmul(a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
+    /// A reduction over `axes` (checked, any order), keeping unit axes when `keepdim`.
+    fn reduce(op: ReduceOp, x: &Self::Tensor, axes: &[usize], keepdim: bool)
+        -> Result<Self::Tensor>;
+    /// Inclusive cumulative sum along `axis`.
+    fn cumsum(x: &Self::Tensor, axis: usize) -> Result<Self::Tensor>;
+
+    // ---- shape and indexing ---------------------------------------------------------------
+
+    /// The same elements in a new shape with as many elements.
+    fn reshape(x: &Self::Tensor, shape: &[usize]) -> Result<Self::Tensor>;
+    /// Reorders the axes: output axis `i` is input axis `perm[i]`.
+    fn permute(x: &Self::Tensor, perm: &[usize]) -> Result<Self::Tensor>;
+    /// Broadcasts to `shape` (NumPy rules).
+    fn broadcast_to(x: &Self::Tensor, shape: &[usize]) -> Result<Self::Tensor>;
+    /// Concatenates along `axis`; all other axes must agree.
+    fn cat(xs: &[Self::Tensor], axis: usize) -> Result<Self::Tensor>;
+    /// The slice `start..start + len` of `axis`.
+    fn narrow(x: &Self::Tensor, axis: usize, start: usize, len: usize) -> Result<Self::Tensor>;
+    /// Selects the given positions of `axis` (repeats allowed).
+    fn index_select(x: &Self::Tensor, axis: usize, indices: &[usize]) -> Result<Self::Tensor>;
+    /// `out[i][j] = x[index[i][j]][j]` for `axis = 0` (PyTorch `gather` semantics, any rank).
+    fn gather(x: &Self::Tensor, axis: usize, index: &Self::Tensor) -> Result<Self::Tensor>;
+    /// `out = x; out[index[i][j]][j] += src[i][j]` for `axis = 0` (PyTorch `scatter_add`).
+    fn scatter_add(
+        x: &Self::Tensor,
+        axis: usize,
+        index: &Self::Tensor,
+        src: &Self::Tensor,
+    ) -> Result<Self::Tensor>;
+    /// Reverses the order of elements along each of `axes`.
+    fn flip(x: &Self::Tensor, axes: &[usize]) -> Result<Self::Tensor>;
+    /// For each value, the index into the last axis of `sorted` where it would be inserted to
+    /// keep the order: the first such index (`right = false`) or the last (`right = true`).
+    /// `sorted` is `[.., K]`, `values` is `[.., N]` with equal leading axes, or `sorted` is 1-D.
+    /// Not differentiable.
+    fn searchsorted(sorted: &Self::Tensor, values: &Self::Tensor, right: bool)
+        -> Result<Self::Tensor>;
+
+    // ---- autodiff -------------------------------------------------------------------------
+
+    /// The same values with no history: gradients do not flow through the result.
+    fn detach(x: &Self::Tensor) -> Self::Tensor;
+    /// A new leaf with the same values whose gradient [`Backend::backward`] reports.
+    fn track(x: &Self::Tensor) -> Self::Tensor;
+    /// Whether gradients flow to this tensor (a tracked leaf or a result of tracked inputs).
+    fn is_tracked(x: &Self::Tensor) -> bool;
+    /// A stable identity for looking a tensor's gradient up in [`Gradients`].
+    fn id(x: &Self::Tensor) -> TensorId;
+    /// Reverse-mode sweep from `output` with the vector `seed` (same shape as `output`):
+    /// returns `seedᵀ ∂output/∂leaf` for every tracked leaf `output` depends on.
+    fn backward(output: &Self::Tensor, seed: &Self::Tensor) -> Result<Gradients<Self>>;
+    /// Whether operations on this thread currently record history.
+    fn grad_enabled() -> bool;
+    /// Turns recording on or off for this thread and returns the previous setting.
+    /// Use [`no_grad`](crate::no_grad) rather than calling this directly.
+    fn set_grad_enabled(enabled: bool) -> bool;
+}

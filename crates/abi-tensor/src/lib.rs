@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+
+pub mod backend;
+pub mod element;
+pub mod error;
+pub mod grad;
+pub mod init;
+pub mod io;
+pub mod ops;
+pub mod optim;
+pub mod param;
+pub mod shape;
+mod tensor;
+mod tensor_elementwise;
+mod tensor_nn;
+mod tensor_reduce;
+mod tensor_shape;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use backend::Backend;
+pub use element::{DType, Element};
+pub use error::{Result, TensorError};
+pub use grad::{no_grad, Gradients, TensorId};
+pub use init::Init;
+pub use ops::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+pub use param::{Param, ParamPath, ParamStore};
+pub use tensor::Tensor;
+pub use tensor_nn::Conv1dOptions;

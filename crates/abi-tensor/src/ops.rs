@@ -1,0 +1,126 @@
+//! The operation families a backend implements, as plain enums.
+//!
+//! Keeping the families as enums keeps the [`Backend`](crate::Backend) trait small: a backend
+//! writes one kernel and one gradient rule per family member, and new members are added without
+//! new trait methods.
+
+use serde::{Deserialize, Serialize};
+
+/// Elementwise operations of one tensor. Parameterised members carry their constants.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum UnaryOp {
+    /// `-x`
+    Neg,
+    /// `e^x`
+    Exp,
+    /// natural logarithm
+    Log,
+    /// square root
+    Sqrt,
+    /// `|x|` (gradient `sign(x)`, zero at zero)
+    Abs,
+    /// hyperbolic tangent
+    Tanh,
+    /// logistic sigmoid `1 / (1 + e^-x)`
+    Sigmoid,
+    /// `max(x, 0)`
+    Relu,
+    /// exact GELU `x Φ(x)` with the normal CDF `Φ`
+    Gelu,
+    /// SiLU / swish `x σ(x)`
+    Silu,
+    /// ELU with the given `alpha`
+    Elu(f64),
+    /// `ln(1 + e^x)`, computed stably
+    Softplus,
+    /// `ln(1 + x)`
+    Log1p,
+    /// `e^x - 1`
+    Expm1,
+    /// sine
+    Sin,
+    /// cosine
+    Cos,
+    /// inverse hyperbolic sine
+    Asinh,
+    /// `x²`
+    Square,
+    /// `1 / x`
+    Recip,
+    /// `x^p` for a constant exponent
+    Powf(f64),
+    /// `x + c`
+    AddScalar(f64),
+    /// `x · c`
+    MulScalar(f64),
+    /// clamp into `[min, max]` (gradient 1 inside, 0 outside)
+    Clamp {
+        /// lower bound
+        min: f64,
+        /// upper bound
+        max: f64,
+    },
+}
+
+/// Elementwise operations of two tensors, with NumPy broadcasting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BinaryOp {
+    /// `a + b`
+    Add,
+    /// `a - b`
+    Sub,
+    /// `a · b`
+    Mul,
+    /// `a / b`
+    Div,
+    /// elementwise minimum (the gradient goes to `a` on ties)
+    Minimum,
+    /// elementwise maximum (the gradient goes to `a` on ties)
+    Maximum,
+}
+
+/// Comparisons producing a mask of ones and zeros (never tracked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CmpOp {
+    /// `a == b`
+    Eq,
+    /// `a != b`
+    Ne,
+    /// `a < b`
+    Lt,
+    /// `a <= b`
+    Le,
+    /// `a > b`
+    Gt,
+    /// `a >= b`
+    Ge,
+}
+
+impl CmpOp {
+    /// Evaluates the comparison on two scalars.
+    pub fn eval<F: PartialOrd>(self, a: F, b: F) -> bool {
+        match self {
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+        }
+    }
+}
+
+/// Reductions over a set of axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReduceOp {
+    /// sum
+    Sum,
+    /// arithmetic mean
+    Mean,
+    /// maximum (the gradient is shared equally among ties)
+    Max,
+    /// minimum (the gradient is shared equally among ties)
+    Min,
+    /// `ln Σ e^x`, computed stably
+    LogSumExp,
+}

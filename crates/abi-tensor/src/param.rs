@@ -1,0 +1,354 @@
+//! Trainable parameters and the store that names them.
+
+use crate::backend::Backend;
+use crate::element::Element;
+use crate::error::{Result, TensorError};
+use crate::init::Init;
+use crate::io;
+use crate::tensor::Tensor;
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+struct Slot<B: Backend> {
+    value: Tensor<B>,
+    trainable: bool,
+}
+
+/// A named, shared, updatable tensor. Cloning shares the same slot.
+///
+/// A trainable parameter's value is a tracked leaf, so a loss computed from
+/// [`Param::value`] has a gradient for it; a frozen one is untracked.
+#[derive(Clone)]
+pub struct Param<B: Backend> {
+    name: Arc<str>,
+    slot: Arc<RwLock<Slot<B>>>,
+}
+
+impl<B: Backend> std::fmt::Debug for Param<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Param")
+            .field("name", &self.name)
+            .field("shape", &self.shape())
+            .field("trainable", &self.is_trainable())
+            .finish()
+    }
+}
+
+impl<B: Backend> Param<B> {
+    fn new(name: String, value: Tensor<B>, trainable: bool) -> Self {
+        let value = if trainable {
+            value.detach().track()
+        } else {
+            value.detach()
+        };
+        Self {
+            name: name.into(),
+            slot: Arc::new(RwLock::new(Slot { value, trainable })),
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Slot<B>> {
+        self.slot.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Slot<B>> {
+        self.slot.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The full dotted name, e.g. `summary.deep_set.inner.0.weight`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The current value (a tracked leaf when trainable).
+    pub fn value(&self) -> Tensor<B> {
+        self.read().value.clone()
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> Vec<usize> {
+        self.read().value.shape()
+    }
+
+    /// Whether optimisers update this parameter and gradients are reported for it.
+    pub fn is_trainable(&self) -> bool {
+        self.read().trainable
+    }
+
+    /// Freezes (`false`) or unfreezes (`true`) the parameter.
+    pub fn set_trainable(&self, trainable: bool) {
+        let mut slot = self.write();
+        slot.trainable = trainable;
+        slot.value = if trainable {
+            slot.value.detach().track()
+        } else {
+            slot.value.detach()
+        };
+    }
+
+    /// Replaces the value; the shape must stay the same.
+    pub fn set_value(&self, value: Tensor<B>) -> Result<()> {
+        let mut slot = self.write();
+        if value.shape() != slot.value.shape() {
+            return Err(TensorError::ShapeMismatch {
+                op: "Param::set_value",
+                lhs: slot.value.shape(),
+                rhs: value.shape(),
+            });
+        }
+        slot.value = if slot.trainable {
+            value.detach().track()
+        } else {
+            value.detach()
+        };
+        Ok(())
+    }
+}
+
+/// All parameters of a model under hierarchical dotted names, in a deterministic order.
+///
+/// ```
+/// use abi_tensor::{Backend, Init, ParamStore};
+/// fn build<B: Backend>(rng: &mut impl rand::Rng) -> abi_tensor::Result<()> {
+///     let store = ParamStore::<B>::new(B::Device::default());
+///     let layer = store.root().sub("summary").sub("deep_set").sub(0);
+///     let w = layer.param("weight", &[4, 8], Init::GlorotUniform, rng)?;
+///     assert_eq!(w.name(), "summary.deep_set.0.weight");
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct ParamStore<B: Backend> {
+    params: Arc<RwLock<BTreeMap<String, Param<B>>>>,
+    device: B::Device,
+}
+
+impl<B: Backend> std::fmt::Debug for ParamStore<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParamStore")
+            .field("params", &self.names())
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+impl<B: Backend> ParamStore<B> {
+    /// An empty store whose parameters live on `device`.
+    pub fn new(device: B::Device) -> Self {
+        Self {
+            params: Arc::new(RwLock::new(BTreeMap::new())),
+            device,
+        }
+    }
+
+    /// The device parameters are created on.
+    pub fn device(&self) -> &B::Device {
+        &self.device
+    }
+
+    /// The root path, under which networks create their parameters.
+    pub fn root(&self) -> ParamPath<B> {
+        ParamPath {
+            store: self.clone(),
+            prefix: String::new(),
+        }
+    }
+
+    fn map(&self) -> RwLockReadGuard<'_, BTreeMap<String, Param<B>>> {
+        self.params.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a new parameter under a full name.
+    pub fn insert(&self, name: &str, value: Tensor<B>, trainable: bool) -> Result<Param<B>> {
+        let mut map = self.params.write().unwrap_or_else(|e| e.into_inner());
+        if map.contains_key(name) {
+            return Err(TensorError::Param(format!("parameter `{name}` already exists")));
+        }
+        let param = Param::new(name.to_string(), value, trainable);
+        map.insert(name.to_string(), param.clone());
+        Ok(param)
+    }
+
+    /// The parameter of that full name.
+    pub fn get(&self, name: &str) -> Option<Param<B>> {
+        self.map().get(name).cloned()
+    }
+
+    /// All parameters, sorted by name.
+    pub fn params(&self) -> Vec<Param<B>> {
+        self.map().values().cloned().collect()
+    }
+
+    /// The trainable parameters, sorted by name.
+    pub fn trainable_params(&self) -> Vec<Param<B>> {
+        self.map()
+            .values()
+            .filter(|p| p.is_trainable())
+            .cloned()
+            .collect()
+    }
+
+    /// All names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.map().keys().cloned().collect()
+    }
+
+    /// Number of parameters (tensors).
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    /// Whether the store holds no parameter.
+    pub fn is_empty(&self) -> bool {
+        self.map().is_empty()
+    }
+
+    /// Total number of scalar values.
+    pub fn num_elements(&self) -> usize {
+        self.map().values().map(|p| p.shape().iter().product::<usize>()).sum()
+    }
+
+    /// Freezes every parameter whose name starts with `prefix` (all of them for `""`); returns
+    /// how many were frozen.
+    pub fn freeze(&self, prefix: &str) -> usize {
+        self.set_trainable_prefix(prefix, false)
+    }
+
+    /// Unfreezes every parameter whose name starts with `prefix`; returns how many.
+    pub fn unfreeze(&self, prefix: &str) -> usize {
+        self.set_trainable_prefix(prefix, true)
+    }
+
+    fn set_trainable_prefix(&self, prefix: &str, trainable: bool) -> usize {
+        let selected: Vec<Param<B>> = self
+            .map()
+            .iter()
+            .filter(|(n, _)| n.starts_with(prefix))
+            .map(|(_, p)| p.clone())
+            .collect();
+        for p in &selected {
+            p.set_trainable(trainable);
+        }
+        selected.len()
+    }
+
+    /// The current values by name.
+    pub fn tensors(&self) -> BTreeMap<String, Tensor<B>> {
+        self.map()
+            .iter()
+            .map(|(n, p)| (n.clone(), p.value()))
+            .collect()
+    }
+
+    /// Sets values by name. Every name in `values` must exist with the same shape; when
+    /// `strict`, every parameter of the store must also be present in `values`.
+    pub fn assign(&self, values: &BTreeMap<String, Tensor<B>>, strict: bool) -> Result<()> {
+        let map = self.map();
+        if let Some(unknown) = values.keys().find(|k| !map.contains_key(*k)) {
+            return Err(TensorError::Param(format!(
+                "unknown parameter `{unknown}`; the model has {:?}",
+                map.keys().collect::<Vec<_>>()
+            )));
+        }
+        if strict {
+            if let Some(missing) = map.keys().find(|k| !values.contains_key(*k)) {
+                return Err(TensorError::Param(format!(
+                    "parameter `{missing}` is missing from the values given"
+                )));
+            }
+        }
+        for (name, value) in values {
+            let param = &map[name];
+            if param.shape() != value.shape() {
+                return Err(TensorError::Param(format!(
+                    "parameter `{name}` has shape {:?}, the values given have {:?}",
+                    param.shape(),
+                    value.shape()
+                )));
+            }
+        }
+        for (name, value) in values {
+            map[name].set_value(value.to_device(&self.device)?)?;
+        }
+        Ok(())
+    }
+
+    /// Writes all parameters to a safetensors file with abi's versioned header.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        io::save_tensors(path, &self.tensors(), &BTreeMap::new())
+    }
+
+    /// Loads a file written by [`ParamStore::save`]: names and shapes must match exactly.
+    pub fn load(&self, path: impl AsRef<Path>) -> Result<()> {
+        let file = io::load_tensors::<B>(path.as_ref(), &self.device)?;
+        self.assign(&file.tensors, true).map_err(|e| TensorError::File {
+            path: path.as_ref().display().to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// A position in the parameter hierarchy (tch-style); networks create parameters through it.
+#[derive(Clone, Debug)]
+pub struct ParamPath<B: Backend> {
+    store: ParamStore<B>,
+    prefix: String,
+}
+
+impl<B: Backend> ParamPath<B> {
+    /// A child path: `parent.name`.
+    pub fn sub(&self, name: impl ToString) -> Self {
+        Self {
+            store: self.store.clone(),
+            prefix: self.full_name(&name.to_string()),
+        }
+    }
+
+    /// The dotted prefix of this path (empty at the root).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The store this path belongs to.
+    pub fn store(&self) -> &ParamStore<B> {
+        &self.store
+    }
+
+    /// The device parameters are created on.
+    pub fn device(&self) -> &B::Device {
+        self.store.device()
+    }
+
+    fn full_name(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.prefix)
+        }
+    }
+
+    /// Creates a trainable parameter `name` under this path, initialised by `init`.
+    pub fn param(
+        &self,
+        name: &str,
+        shape: &[usize],
+        init: Init,
+        rng: &mut impl Rng,
+    ) -> Result<Param<B>> {
+        if name.is_empty() || name.contains('.') {
+            return Err(TensorError::Param(format!(
+                "invalid parameter name `{name}` under `{}`: names are non-empty and contain no '.'",
+                self.prefix
+            )));
+        }
+        let values: Vec<B::Elem> = init
+            .sample(shape, rng)?
+            .into_iter()
+            .map(B::Elem::from_f64)
+            .collect();
+        let value = Tensor::from_vec(values, shape, self.store.device())?;
+        self.store.insert(&self.full_name(name), value, true)
+    }
+}

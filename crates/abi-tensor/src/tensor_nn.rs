@@ -1,0 +1,97 @@
+//! Composite network operations of [`Tensor<B>`]: convolution, dropout.
+
+use crate::backend::Backend;
+use crate::error::{Result, TensorError};
+use crate::tensor::Tensor;
+use rand::Rng;
+
+/// Settings of a 1-D convolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv1dOptions {
+    /// Step between output positions.
+    pub stride: usize,
+    /// Zeros added at both ends of the sequence.
+    pub padding: usize,
+    /// Spacing between kernel taps.
+    pub dilation: usize,
+}
+
+impl Default for Conv1dOptions {
+    fn default() -> Self {
+        Self {
+            stride: 1,
+            padding: 0,
+            dilation: 1,
+        }
+    }
+}
+
+impl<B: Backend> Tensor<B> {
+    /// 1-D convolution (cross-correlation, as in PyTorch):
+    /// input `(batch, c_in, length)`, kernel `(c_out, c_in, k)`, optional bias `(c_out)`,
+    /// output `(batch, c_out, length_out)`. Built from `index_select` and one matrix product
+    /// (im2col), so it is differentiable in input, kernel and bias.
+    pub fn conv1d(
+        &self,
+        kernel: &Self,
+        bias: Option<&Self>,
+        options: Conv1dOptions,
+    ) -> Result<Self> {
+        let xs = self.shape();
+        let ks = kernel.shape();
+        if xs.len() != 3 || ks.len() != 3 || xs[1] != ks[1] {
+            return Err(TensorError::ShapeMismatch {
+                op: "conv1d",
+                lhs: xs,
+                rhs: ks,
+            });
+        }
+        if options.stride == 0 || options.dilation == 0 {
+            return Err(TensorError::InvalidArgument {
+                op: "conv1d",
+                reason: "stride and dilation must be positive".into(),
+            });
+        }
+        let (batch, c_in, _) = (xs[0], xs[1], xs[2]);
+        let (c_out, k) = (ks[0], ks[2]);
+        let padded = self.pad(2, options.padding, options.padding)?;
+        let len = padded.dim(2)?;
+        let span = options.dilation * (k - 1) + 1;
+        if k == 0 || span > len {
+            return Err(TensorError::InvalidShape {
+                op: "conv1d",
+                shape: padded.shape(),
+                reason: format!("kernel of {k} taps (span {span}) is longer than the input"),
+            });
+        }
+        let out_len = (len - span) / options.stride + 1;
+        let mut idx = Vec::with_capacity(out_len * k);
+        for o in 0..out_len {
+            for j in 0..k {
+                idx.push(o * options.stride + j * options.dilation);
+            }
+        }
+        // (batch, c_in, out_len * k) -> (batch, out_len, c_in * k)
+        let cols = padded
+            .index_select(2, &idx)?
+            .reshape(&[batch, c_in, out_len, k])?
+            .permute(&[0, 2, 1, 3])?
+            .reshape(&[batch, out_len, c_in * k])?;
+        let w = kernel.reshape(&[c_out, c_in * k])?.t()?;
+        let mut out = cols.matmul(&w)?; // (batch, out_len, c_out)
+        if let Some(b) = bias {
+            out = out.add(b)?;
+        }
+        out.permute(&[0, 2, 1])
+    }
+
+    /// Inverted dropout: in training, zeroes each element with probability `rate` and scales
+    /// the rest by `1 / (1 - rate)`; returns `self` unchanged when `training` is false.
+    pub fn dropout(&self, rate: f64, training: bool, rng: &mut impl Rng) -> Result<Self> {
+        if !training || rate == 0.0 {
+            return Ok(self.clone());
+        }
+        let mask = Self::dropout_mask(&self.shape(), rate, rng, &self.device())?;
+        self.mul(&mask)
+    }
+}
