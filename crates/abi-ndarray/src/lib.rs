@@ -7,7 +7,7 @@ mod tensor;
 pub use tensor::NdTensor;
 
 use abi_tensor::{
-    Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, TensorError, TensorId, UnaryOp,
+    AdamStep, Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, TensorError, TensorId, UnaryOp,
 };
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
@@ -215,5 +215,15 @@ impl<F: NdFloat> Backend for NdArray<F> {
 
     fn set_grad_enabled(enabled: bool) -> bool {
         tensor::set_grad_enabled(enabled)
+    }
+
+    fn adam_update(
+        param: &NdTensor<F>,
+        grad: &NdTensor<F>,
+        m: &NdTensor<F>,
+        v: &NdTensor<F>,
+        s: &AdamStep,
+    ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
+        kernels::optim::adam_update(param, grad, m, v, s)
     }
 }

@@ -3,7 +3,8 @@
 use crate::element::Element;
 use crate::error::Result;
 use crate::grad::{Gradients, TensorId};
-use crate::ops::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::ops::{AdamStep, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::tensor::Tensor;
 use std::fmt::Debug;
 
 /// One tensor library (storage + kernels + autodiff) that abi's networks run on.
@@ -118,4 +119,37 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     /// Turns recording on or off for this thread and returns the previous setting.
     /// Use [`no_grad`](crate::no_grad) rather than calling this directly.
     fn set_grad_enabled(enabled: bool) -> bool;
+
+    // ---- fused optimiser kernels (optional) -----------------------------------------------
+
+    /// One Adam / AdamW update of a parameter, untracked: returns the new
+    /// `(parameter, first moment, second moment)`. The default composes tensor operations;
+    /// backends may fuse it into one pass.
+    fn adam_update(
+        param: &Self::Tensor,
+        grad: &Self::Tensor,
+        m: &Self::Tensor,
+        v: &Self::Tensor,
+        s: &AdamStep,
+    ) -> Result<(Self::Tensor, Self::Tensor, Self::Tensor)> {
+        crate::no_grad::<Self, _>(|| {
+            let w = Tensor::<Self>::from_raw(Self::detach(param));
+            let mut g = Tensor::<Self>::from_raw(grad.clone());
+            if s.l2 > 0.0 {
+                g = g.add(&w.mul_scalar(s.l2)?)?;
+            }
+            let m = Tensor::<Self>::from_raw(m.clone())
+                .mul_scalar(s.beta1)?
+                .add(&g.mul_scalar(1.0 - s.beta1)?)?;
+            let v = Tensor::<Self>::from_raw(v.clone())
+                .mul_scalar(s.beta2)?
+                .add(&g.square()?.mul_scalar(1.0 - s.beta2)?)?;
+            let denom = v.mul_scalar(1.0 / s.bias2)?.sqrt()?.add_scalar(s.eps)?;
+            let mut next = w.sub(&m.div(&denom)?.mul_scalar(s.lr / s.bias1)?)?;
+            if s.decoupled > 0.0 {
+                next = next.sub(&w.mul_scalar(s.lr * s.decoupled)?)?;
+            }
+            Ok((next.into_raw(), m.into_raw(), v.into_raw()))
+        })
+    }
 }

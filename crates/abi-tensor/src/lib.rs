@@ -24,7 +24,7 @@ pub use element::{DType, Element};
 pub use error::{Result, TensorError};
 pub use grad::{no_grad, Gradients, TensorId};
 pub use init::Init;
-pub use ops::{BinaryOp, CmpOp, ReduceOp, UnaryOp};
+pub use ops::{AdamStep, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 pub use param::{Param, ParamPath, ParamStore};
 pub use tensor::Tensor;
 pub use tensor_nn::Conv1dOptions;

@@ -124,3 +124,24 @@ pub enum ReduceOp {
     /// `ln Σ e^x`, computed stably
     LogSumExp,
 }
+
+/// The constants of one Adam / AdamW update, as passed to [`Backend::adam_update`](crate::Backend::adam_update).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamStep {
+    /// Learning rate of this step.
+    pub lr: f64,
+    /// First-moment decay.
+    pub beta1: f64,
+    /// Second-moment decay.
+    pub beta2: f64,
+    /// Added to the root of the corrected second moment.
+    pub eps: f64,
+    /// `1 - beta1^t`
+    pub bias1: f64,
+    /// `1 - beta2^t`
+    pub bias2: f64,
+    /// L2 penalty added to the gradient (classic Adam weight decay).
+    pub l2: f64,
+    /// Decoupled weight decay (AdamW): `p -= lr · decoupled · p`.
+    pub decoupled: f64,
+}

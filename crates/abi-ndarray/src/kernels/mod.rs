@@ -3,6 +3,7 @@
 pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod matmul;
+pub(crate) mod optim;
 pub(crate) mod reduce;
 pub(crate) mod shape;
 
@@ -40,8 +41,12 @@ pub(crate) fn sum_to_shape<F: NdFloat>(g: ArrayD<F>, shape: &[usize]) -> ArrayD<
         return g;
     }
     let mut r = g;
-    while r.ndim() > shape.len() {
-        r = r.sum_axis(Axis(0));
+    let extra = r.ndim() - shape.len();
+    if extra > 0 {
+        r = sum_leading_axes(&r, extra);
+    }
+    if r.ndim() >= 2 && shape[0] == 1 && r.shape()[0] != 1 {
+        r = sum_leading_axes(&r, 1).insert_axis(Axis(0));
     }
     for (i, &d) in shape.iter().enumerate() {
         if d == 1 && r.shape()[i] != 1 {
@@ -58,4 +63,27 @@ pub(crate) fn broadcast_view<'a, F: NdFloat>(
 ) -> ndarray::ArrayViewD<'a, F> {
     x.broadcast(IxDyn(shape))
         .unwrap_or_else(|| unreachable!("broadcast shapes were checked"))
+}
+
+/// Sums over the first `n` axes. Standard-layout arrays take a row-accumulation path that
+/// reads memory in order (ndarray's `sum_axis(Axis(0))` walks columns, several times slower).
+pub(crate) fn sum_leading_axes<F: NdFloat>(x: &ArrayD<F>, n: usize) -> ArrayD<F> {
+    let rows: usize = x.shape()[..n].iter().product();
+    let tail = x.shape()[n..].to_vec();
+    let cols: usize = tail.iter().product();
+    if let (Some(data), true) = (x.as_slice(), rows > 0) {
+        let mut acc = data[..cols].to_vec();
+        for row in data[cols..].chunks_exact(cols.max(1)) {
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += v;
+            }
+        }
+        return ArrayD::from_shape_vec(IxDyn(&tail), acc)
+            .unwrap_or_else(|_| unreachable!("length matches the shape"));
+    }
+    let mut r = x.clone();
+    for _ in 0..n {
+        r = r.sum_axis(Axis(0));
+    }
+    r
 }

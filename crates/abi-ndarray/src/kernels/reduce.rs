@@ -16,8 +16,19 @@ fn reduce_keep<F: NdFloat>(op: ReduceOp, x: &ArrayD<F>, axes: &[usize]) -> Array
     };
     match op {
         ReduceOp::Sum | ReduceOp::Mean => {
-            let mut r = x.clone();
-            for &a in axes.iter().rev() {
+            // leading axes of a standard-layout array: one in-order pass
+            let lead = axes.iter().enumerate().take_while(|(i, &a)| *i == a).count();
+            let mut r = if lead > 0 && x.is_standard_layout() {
+                let mut s = super::sum_leading_axes(x, lead);
+                for a in 0..lead {
+                    s = s.insert_axis(Axis(a));
+                }
+                s
+            } else {
+                x.clone()
+            };
+            let rest = if lead > 0 && x.is_standard_layout() { &axes[lead..] } else { axes };
+            for &a in rest.iter().rev() {
                 r = r.sum_axis(Axis(a)).insert_axis(Axis(a));
             }
             if op == ReduceOp::Mean {

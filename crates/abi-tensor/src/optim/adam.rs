@@ -2,6 +2,7 @@ use super::{LrSchedule, Optimizer, OptimizerState};
 use crate::backend::Backend;
 use crate::error::{Result, TensorError};
 use crate::grad::Gradients;
+use crate::ops::AdamStep;
 use crate::param::Param;
 use crate::tensor::Tensor;
 use serde::{Deserialize, Serialize};
@@ -96,36 +97,32 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
         let t = self.step as i32;
         let bias1 = 1.0 - c.beta1.powi(t);
         let bias2 = 1.0 - c.beta2.powi(t);
-        crate::no_grad::<B, _>(|| {
-            for p in params.iter().filter(|p| p.is_trainable()) {
-                let value = p.value();
-                let Some(mut g) = grads.get(&value) else { continue };
-                let w = value.detach();
-                if c.weight_decay > 0.0 && !c.decoupled {
-                    g = g.add(&w.mul_scalar(c.weight_decay)?)?;
+        let hyper = AdamStep {
+            lr,
+            beta1: c.beta1,
+            beta2: c.beta2,
+            eps: c.eps,
+            bias1,
+            bias2,
+            l2: if c.decoupled { 0.0 } else { c.weight_decay },
+            decoupled: if c.decoupled { c.weight_decay } else { 0.0 },
+        };
+        for p in params.iter().filter(|p| p.is_trainable()) {
+            let value = p.value();
+            let Some(g) = grads.get(&value) else { continue };
+            let (m, v) = match self.moments.remove(p.name()) {
+                Some(mv) => mv,
+                None => {
+                    let z = Tensor::zeros(&value.shape(), &value.device())?;
+                    (z.clone(), z)
                 }
-                let (m, v) = match self.moments.remove(p.name()) {
-                    Some(mv) => mv,
-                    None => {
-                        let z = Tensor::zeros(&w.shape(), &w.device())?;
-                        (z.clone(), z)
-                    }
-                };
-                let m = m.mul_scalar(c.beta1)?.add(&g.mul_scalar(1.0 - c.beta1)?)?;
-                let v = v
-                    .mul_scalar(c.beta2)?
-                    .add(&g.square()?.mul_scalar(1.0 - c.beta2)?)?;
-                let denom = v.mul_scalar(1.0 / bias2)?.sqrt()?.add_scalar(c.eps)?;
-                let update = m.div(&denom)?.mul_scalar(lr / bias1)?;
-                let mut next = w.sub(&update)?;
-                if c.weight_decay > 0.0 && c.decoupled {
-                    next = next.sub(&w.mul_scalar(lr * c.weight_decay)?)?;
-                }
-                p.set_value(next)?;
-                self.moments.insert(p.name().to_string(), (m, v));
-            }
-            Ok(())
-        })
+            };
+            let (next, m, v) = B::adam_update(value.raw(), g.raw(), m.raw(), v.raw(), &hyper)?;
+            p.set_value(Tensor::from_raw(next))?;
+            self.moments
+                .insert(p.name().to_string(), (Tensor::from_raw(m), Tensor::from_raw(v)));
+        }
+        Ok(())
     }
 
     fn learning_rate(&self) -> f64 {

@@ -1,0 +1,108 @@
+//! The multi-layer perceptron.
+
+use crate::activation::Activation;
+use crate::dense::Dense;
+use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Settings of an [`Mlp`]: layer widths from input to output and the hidden activation.
+///
+/// ```
+/// use abi_nets::{Activation, MlpConfig};
+/// let cfg = MlpConfig::new(vec![10, 256, 256, 256, 4]).activation(Activation::Relu);
+/// assert_eq!(cfg.widths.len(), 5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpConfig {
+    /// Widths of every layer boundary, input first, output last (at least two).
+    pub widths: Vec<usize>,
+    /// Activation between layers (none after the last).
+    pub activation: Activation,
+    /// Initialiser of the last layer's weights (`Zeros` makes the network start at its bias).
+    pub output_init: Init,
+}
+
+impl MlpConfig {
+    /// An MLP with ReLU activations and Glorot-uniform weights.
+    pub fn new(widths: Vec<usize>) -> Self {
+        Self {
+            widths,
+            activation: Activation::Relu,
+            output_init: Init::GlorotUniform,
+        }
+    }
+
+    /// Sets the hidden activation.
+    pub fn activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Sets the initialiser of the output layer.
+    pub fn output_init(mut self, init: Init) -> Self {
+        self.output_init = init;
+        self
+    }
+
+    /// Checks the settings.
+    pub fn check(&self) -> Result<()> {
+        if self.widths.len() < 2 || self.widths.contains(&0) {
+            return Err(TensorError::InvalidArgument {
+                op: "MlpConfig",
+                reason: format!(
+                    "widths must list at least input and output, all positive, got {:?}",
+                    self.widths
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Builds the network under `path` (layers `path.0`, `path.1`, ...).
+    pub fn build<B: Backend>(&self, path: &ParamPath<B>, rng: &mut impl Rng) -> Result<Mlp<B>> {
+        self.check()?;
+        let n = self.widths.len() - 1;
+        let layers = (0..n)
+            .map(|i| {
+                let init = if i + 1 == n {
+                    self.output_init
+                } else {
+                    Init::GlorotUniform
+                };
+                Dense::with_init(&path.sub(i), self.widths[i], self.widths[i + 1], init, true, rng)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Mlp {
+            layers,
+            activation: self.activation,
+        })
+    }
+}
+
+/// Dense layers with an activation between them: `(.., widths[0]) -> (.., widths[last])`.
+#[derive(Debug, Clone)]
+pub struct Mlp<B: Backend> {
+    layers: Vec<Dense<B>>,
+    activation: Activation,
+}
+
+impl<B: Backend> Mlp<B> {
+    /// The layers.
+    pub fn layers(&self) -> &[Dense<B>] {
+        &self.layers
+    }
+
+    /// Applies the network.
+    pub fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
+        let last = self.layers.len() - 1;
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(&h)?;
+            if i < last {
+                h = self.activation.apply(&h)?;
+            }
+        }
+        Ok(h)
+    }
+}
