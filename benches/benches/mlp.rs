@@ -1,4 +1,5 @@
 //! `mlp_train_step` and `mlp_forward_nograd` on the ndarray backend, 1 and 2 threads.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

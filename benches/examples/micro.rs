@@ -16,7 +16,10 @@ fn time(name: &str, f: impl Fn() -> Result<Tensor<NdArray>>) -> Result<()> {
     for _ in 0..n {
         std::hint::black_box(f()?);
     }
-    println!("{name}: {:.1} us", t.elapsed().as_secs_f64() / n as f64 * 1e6);
+    println!(
+        "{name}: {:.1} us",
+        t.elapsed().as_secs_f64() / n as f64 * 1e6
+    );
     Ok(())
 }
 

@@ -46,7 +46,8 @@ impl MlpWorkload {
         let pred = self.net.forward(&self.x)?;
         let loss = pred.sub(&self.y)?.square()?.mean_all()?;
         let grads = loss.backward()?;
-        self.optimizer.step(&self.store.trainable_params(), &grads)?;
+        self.optimizer
+            .step(&self.store.trainable_params(), &grads)?;
         loss.to_scalar()
     }
 

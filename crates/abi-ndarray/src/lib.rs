@@ -7,7 +7,8 @@ mod tensor;
 pub use tensor::NdTensor;
 
 use abi_tensor::{
-    AdamStep, Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, TensorError, TensorId, UnaryOp,
+    AdamStep, Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, TensorError,
+    TensorId, UnaryOp,
 };
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
@@ -107,7 +108,9 @@ impl<F: NdFloat> Backend for NdArray<F> {
     }
 
     fn to_device(x: &NdTensor<F>, _device: &Cpu) -> Result<NdTensor<F>> {
-        Ok(NdTensor::record(x.array().clone(), &[x], |g, _, _| vec![Some(g.clone())]))
+        Ok(NdTensor::record(x.array().clone(), &[x], |g, _, _| {
+            vec![Some(g.clone())]
+        }))
     }
 
     fn unary(op: UnaryOp, x: &NdTensor<F>) -> Result<NdTensor<F>> {
@@ -185,7 +188,11 @@ impl<F: NdFloat> Backend for NdArray<F> {
         kernels::shape::flip(x, axes)
     }
 
-    fn searchsorted(sorted: &NdTensor<F>, values: &NdTensor<F>, right: bool) -> Result<NdTensor<F>> {
+    fn searchsorted(
+        sorted: &NdTensor<F>,
+        values: &NdTensor<F>,
+        right: bool,
+    ) -> Result<NdTensor<F>> {
         kernels::index::searchsorted(sorted, values, right)
     }
 

@@ -26,9 +26,11 @@ impl Model {
         let mut r = rng(seed);
         let store = ParamStore::<B>::new(Cpu);
         let root = store.root().sub("net");
-        root.sub(0).param("weight", &[3, 16], Init::GlorotUniform, &mut r)?;
+        root.sub(0)
+            .param("weight", &[3, 16], Init::GlorotUniform, &mut r)?;
         root.sub(0).param("bias", &[16], Init::Zeros, &mut r)?;
-        root.sub(1).param("weight", &[16, 1], Init::GlorotUniform, &mut r)?;
+        root.sub(1)
+            .param("weight", &[16, 1], Init::GlorotUniform, &mut r)?;
         root.sub(1).param("bias", &[1], Init::Zeros, &mut r)?;
         let x = Tensor::randn(&[64, 3], &mut r, &Cpu)?;
         let y = x.sin()?.sum(&[1], true)?;
@@ -36,8 +38,17 @@ impl Model {
     }
 
     fn loss(&self) -> Result<Tensor<B>> {
-        let p = |n: &str| self.store.get(n).map(|p| p.value()).ok_or(TensorError::Param(n.into()));
-        let h = self.x.matmul(&p("net.0.weight")?)?.add(&p("net.0.bias")?)?.tanh()?;
+        let p = |n: &str| {
+            self.store
+                .get(n)
+                .map(|p| p.value())
+                .ok_or(TensorError::Param(n.into()))
+        };
+        let h = self
+            .x
+            .matmul(&p("net.0.weight")?)?
+            .add(&p("net.0.bias")?)?
+            .tanh()?;
         let out = h.matmul(&p("net.1.weight")?)?.add(&p("net.1.bias")?)?;
         out.sub(&self.y)?.square()?.mean_all()
     }
@@ -55,13 +66,25 @@ fn bits(store: &ParamStore<B>) -> BTreeMap<String, Vec<u32>> {
     store
         .tensors()
         .into_iter()
-        .map(|(n, t)| (n, t.to_vec().unwrap_or_default().iter().map(|v| v.to_bits()).collect()))
+        .map(|(n, t)| {
+            (
+                n,
+                t.to_vec()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect(),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn save_and_load_round_trip_bit_exactly() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| TensorError::Io { path: "tmp".into(), source: e })?;
+    let dir = tempfile::tempdir().map_err(|e| TensorError::Io {
+        path: "tmp".into(),
+        source: e,
+    })?;
     let path = dir.path().join("params.safetensors");
     let a = Model::new(1)?;
     a.store.save(&path)?;
@@ -75,33 +98,60 @@ fn save_and_load_round_trip_bit_exactly() -> Result<()> {
     for (name, t) in &file.tensors {
         wide.insert(name, t.clone(), true)?;
     }
-    let w64 = wide.get("net.0.weight").map(|p| p.value().to_vec()).transpose()?.unwrap_or_default();
-    let w32 = a.store.get("net.0.weight").map(|p| p.value().to_vec()).transpose()?.unwrap_or_default();
+    let w64 = wide
+        .get("net.0.weight")
+        .map(|p| p.value().to_vec())
+        .transpose()?
+        .unwrap_or_default();
+    let w32 = a
+        .store
+        .get("net.0.weight")
+        .map(|p| p.value().to_vec())
+        .transpose()?
+        .unwrap_or_default();
     assert!(w64.iter().zip(&w32).all(|(x, y)| *x == *y as f64));
     Ok(())
 }
 
 #[test]
 fn bad_files_are_typed_errors() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| TensorError::Io { path: "tmp".into(), source: e })?;
+    let dir = tempfile::tempdir().map_err(|e| TensorError::Io {
+        path: "tmp".into(),
+        source: e,
+    })?;
     let m = Model::new(3)?;
     let good = dir.path().join("good.safetensors");
     m.store.save(&good)?;
-    let bytes = std::fs::read(&good).map_err(|e| TensorError::Io { path: "good".into(), source: e })?;
+    let bytes = std::fs::read(&good).map_err(|e| TensorError::Io {
+        path: "good".into(),
+        source: e,
+    })?;
 
     // truncated / corrupt bytes
     let corrupt = dir.path().join("corrupt.safetensors");
-    std::fs::write(&corrupt, &bytes[..bytes.len() / 2]).map_err(|e| TensorError::Io { path: "c".into(), source: e })?;
+    std::fs::write(&corrupt, &bytes[..bytes.len() / 2]).map_err(|e| TensorError::Io {
+        path: "c".into(),
+        source: e,
+    })?;
     let e = m.store.load(&corrupt).unwrap_err();
     assert!(matches!(e, TensorError::File { .. }), "{e}");
     assert!(e.to_string().contains("corrupt.safetensors"), "{e}");
 
     // garbage
-    std::fs::write(&corrupt, b"not a model file at all").map_err(|e| TensorError::Io { path: "c".into(), source: e })?;
-    assert!(matches!(m.store.load(&corrupt), Err(TensorError::File { .. })));
+    std::fs::write(&corrupt, b"not a model file at all").map_err(|e| TensorError::Io {
+        path: "c".into(),
+        source: e,
+    })?;
+    assert!(matches!(
+        m.store.load(&corrupt),
+        Err(TensorError::File { .. })
+    ));
 
     // missing file
-    assert!(matches!(m.store.load(dir.path().join("none")), Err(TensorError::Io { .. })));
+    assert!(matches!(
+        m.store.load(dir.path().join("none")),
+        Err(TensorError::Io { .. })
+    ));
 
     // a model with other parameter names
     let other = ParamStore::<B>::new(Cpu);
@@ -118,7 +168,10 @@ fn bad_files_are_typed_errors() -> Result<()> {
     root.sub(1).param("weight", &[16, 1], Init::Zeros, &mut r)?;
     root.sub(1).param("bias", &[1], Init::Zeros, &mut r)?;
     let e = wrong.load(&good).unwrap_err();
-    assert!(e.to_string().contains("[3, 8]") && e.to_string().contains("[3, 16]"), "{e}");
+    assert!(
+        e.to_string().contains("[3, 8]") && e.to_string().contains("[3, 16]"),
+        "{e}"
+    );
 
     // a future format version
     let mut meta = BTreeMap::new();
@@ -126,7 +179,10 @@ fn bad_files_are_typed_errors() -> Result<()> {
     let tensors = m.store.tensors();
     let mut bytes = io::to_bytes(&tensors, &meta)?;
     let needle = b"\"abi.format_version\":\"1\"";
-    let at = bytes.windows(needle.len()).position(|w| w == needle).expect("version in header");
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("version in header");
     bytes[at + needle.len() - 2] = b'9';
     let e = io::from_bytes::<B>(&bytes, &Cpu).unwrap_err();
     assert!(e.to_string().contains("version"), "{e}");
@@ -138,8 +194,14 @@ fn duplicate_and_malformed_names_are_rejected() {
     let store = ParamStore::<B>::new(Cpu);
     let mut r = rng(0);
     assert!(store.root().param("w", &[2], Init::Zeros, &mut r).is_ok());
-    assert!(matches!(store.root().param("w", &[2], Init::Zeros, &mut r), Err(TensorError::Param(_))));
-    assert!(store.root().param("a.b", &[2], Init::Zeros, &mut r).is_err());
+    assert!(matches!(
+        store.root().param("w", &[2], Init::Zeros, &mut r),
+        Err(TensorError::Param(_))
+    ));
+    assert!(store
+        .root()
+        .param("a.b", &[2], Init::Zeros, &mut r)
+        .is_err());
     assert!(store.root().param("", &[2], Init::Zeros, &mut r).is_err());
 }
 
@@ -161,7 +223,10 @@ fn frozen_parameters_get_no_gradient_and_no_update() -> Result<()> {
 fn optimisers_reduce_the_loss() -> Result<()> {
     let configs: Vec<(&str, Box<dyn Optimizer<B>>)> = vec![
         ("adam", Box::new(AdamConfig::new(1e-2).build::<B>()?)),
-        ("adamw", Box::new(AdamConfig::adamw(1e-2, 5e-3).build::<B>()?)),
+        (
+            "adamw",
+            Box::new(AdamConfig::adamw(1e-2, 5e-3).build::<B>()?),
+        ),
         ("sgd", Box::new(SgdConfig::new(5e-2, 0.9).build::<B>()?)),
         (
             "adam-cosine",
@@ -215,7 +280,10 @@ fn clipping_bounds_the_global_norm() -> Result<()> {
 
 #[test]
 fn checkpoints_resume_bit_exactly() -> Result<()> {
-    let dir = tempfile::tempdir().map_err(|e| TensorError::Io { path: "tmp".into(), source: e })?;
+    let dir = tempfile::tempdir().map_err(|e| TensorError::Io {
+        path: "tmp".into(),
+        source: e,
+    })?;
     let path = dir.path().join("ckpt.safetensors");
     let schedule = LrSchedule::cosine_with_warmup(1e-2, 3, 20);
     // uninterrupted run
@@ -236,7 +304,11 @@ fn checkpoints_resume_bit_exactly() -> Result<()> {
     let c = Model::new(99)?;
     let mut oc = AdamConfig::new(1e-2).with_schedule(schedule).build::<B>()?;
     load_checkpoint(&path, &c.store, &mut oc)?;
-    let c = Model { x: b.x.clone(), y: b.y.clone(), ..c };
+    let c = Model {
+        x: b.x.clone(),
+        y: b.y.clone(),
+        ..c
+    };
     assert_eq!(oc.steps_taken(), 5);
     for _ in 0..5 {
         losses_b.push(c.step(&mut oc)?);
@@ -253,22 +325,35 @@ fn checkpoints_resume_bit_exactly() -> Result<()> {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() -> Result<()> {
-    let run = |threads: usize| -> Result<(Vec<u64>, BTreeMap<String, Vec<u32>>)> {
+    type Trace = (Vec<u64>, BTreeMap<String, Vec<u32>>);
+    let run = |threads: usize| -> Result<Trace> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .map_err(|e| TensorError::InvalidArgument { op: "pool", reason: e.to_string() })?;
+            .map_err(|e| TensorError::InvalidArgument {
+                op: "pool",
+                reason: e.to_string(),
+            })?;
         pool.install(|| {
             // big enough for the parallel matmul and elementwise paths
             let mut r = rng(11);
             let store = ParamStore::<B>::new(Cpu);
-            let w1 = store.root().param("w1", &[64, 512], Init::GlorotUniform, &mut r)?;
-            let w2 = store.root().param("w2", &[512, 1], Init::GlorotUniform, &mut r)?;
+            let w1 = store
+                .root()
+                .param("w1", &[64, 512], Init::GlorotUniform, &mut r)?;
+            let w2 = store
+                .root()
+                .param("w2", &[512, 1], Init::GlorotUniform, &mut r)?;
             let x = Tensor::<B>::randn(&[256, 64], &mut r, &Cpu)?;
             let mut opt = AdamConfig::new(1e-3).build::<B>()?;
             let mut losses = Vec::new();
             for _ in 0..3 {
-                let loss = x.matmul(&w1.value())?.gelu()?.matmul(&w2.value())?.square()?.mean_all()?;
+                let loss = x
+                    .matmul(&w1.value())?
+                    .gelu()?
+                    .matmul(&w2.value())?
+                    .square()?
+                    .mean_all()?;
                 opt.step(&store.params(), &loss.backward()?)?;
                 losses.push(loss.to_scalar()?.to_bits());
             }

@@ -67,13 +67,22 @@ impl Backend for WrongTanh {
     fn compare(op: CmpOp, a: &NdTensor<f64>, b: &NdTensor<f64>) -> Result<NdTensor<f64>> {
         Inner::compare(op, a, b)
     }
-    fn where_cond(m: &NdTensor<f64>, a: &NdTensor<f64>, b: &NdTensor<f64>) -> Result<NdTensor<f64>> {
+    fn where_cond(
+        m: &NdTensor<f64>,
+        a: &NdTensor<f64>,
+        b: &NdTensor<f64>,
+    ) -> Result<NdTensor<f64>> {
         Inner::where_cond(m, a, b)
     }
     fn matmul(a: &NdTensor<f64>, b: &NdTensor<f64>) -> Result<NdTensor<f64>> {
         Inner::matmul(a, b)
     }
-    fn reduce(op: ReduceOp, x: &NdTensor<f64>, axes: &[usize], keep: bool) -> Result<NdTensor<f64>> {
+    fn reduce(
+        op: ReduceOp,
+        x: &NdTensor<f64>,
+        axes: &[usize],
+        keep: bool,
+    ) -> Result<NdTensor<f64>> {
         Inner::reduce(op, x, axes, keep)
     }
     fn cumsum(x: &NdTensor<f64>, axis: usize) -> Result<NdTensor<f64>> {
@@ -152,7 +161,10 @@ fn a_wrong_tanh_gradient_fails_the_kit() {
         "the kit did not catch the wrong tanh rule: {failures:?}"
     );
     // values are right, and every other operation still passes
-    assert!(failures.iter().all(|f| f.case == "unary/tanh/grad"), "{failures:?}");
+    assert!(
+        failures.iter().all(|f| f.case == "unary/tanh/grad"),
+        "{failures:?}"
+    );
 }
 
 #[test]

@@ -16,7 +16,12 @@ pub struct Dense<B: Backend> {
 
 impl<B: Backend> Dense<B> {
     /// A layer with Glorot-uniform weights and zero bias.
-    pub fn new(path: &ParamPath<B>, in_dim: usize, out_dim: usize, rng: &mut impl Rng) -> Result<Self> {
+    pub fn new(
+        path: &ParamPath<B>,
+        in_dim: usize,
+        out_dim: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Self> {
         Self::with_init(path, in_dim, out_dim, Init::GlorotUniform, true, rng)
     }
 
@@ -70,7 +75,9 @@ impl<B: Backend> Dense<B> {
             let rows = shape[..shape.len() - 1].iter().product();
             let mut out_shape = shape[..shape.len() - 1].to_vec();
             out_shape.push(self.out_dim);
-            x.reshape(&[rows, self.in_dim])?.matmul(&w)?.reshape(&out_shape)?
+            x.reshape(&[rows, self.in_dim])?
+                .matmul(&w)?
+                .reshape(&out_shape)?
         };
         match &self.bias {
             Some(b) => y.add(&b.value()),

@@ -70,7 +70,14 @@ impl MlpConfig {
                 } else {
                     Init::GlorotUniform
                 };
-                Dense::with_init(&path.sub(i), self.widths[i], self.widths[i + 1], init, true, rng)
+                Dense::with_init(
+                    &path.sub(i),
+                    self.widths[i],
+                    self.widths[i + 1],
+                    init,
+                    true,
+                    rng,
+                )
             })
             .collect::<Result<_>>()?;
         Ok(Mlp {

@@ -36,8 +36,11 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     // ---- creation and data access --------------------------------------------------------
 
     /// A tensor of `shape` holding `data` in row-major order.
-    fn from_vec(data: Vec<Self::Elem>, shape: &[usize], device: &Self::Device)
-        -> Result<Self::Tensor>;
+    fn from_vec(
+        data: Vec<Self::Elem>,
+        shape: &[usize],
+        device: &Self::Device,
+    ) -> Result<Self::Tensor>;
     /// The elements in row-major order (copied to the host).
     fn to_vec(x: &Self::Tensor) -> Result<Vec<Self::Elem>>;
     /// The shape.
@@ -56,16 +59,19 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     /// A mask (1 where the comparison holds, 0 elsewhere) of two broadcast tensors; untracked.
     fn compare(op: CmpOp, a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
     /// `a` where `mask` is non-zero, else `b`; all three broadcast. Differentiable in `a`, `b`.
-    fn where_cond(mask: &Self::Tensor, a: &Self::Tensor, b: &Self::Tensor)
-        -> Result<Self::Tensor>;
+    fn where_cond(mask: &Self::Tensor, a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
 
     // ---- linear algebra and reductions ----------------------------------------------------
 
     /// Matrix product of the last two axes, batch axes broadcast: `[.., m, k] @ [.., k, n]`.
     fn matmul(a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
     /// A reduction over `axes` (checked, any order), keeping unit axes when `keepdim`.
-    fn reduce(op: ReduceOp, x: &Self::Tensor, axes: &[usize], keepdim: bool)
-        -> Result<Self::Tensor>;
+    fn reduce(
+        op: ReduceOp,
+        x: &Self::Tensor,
+        axes: &[usize],
+        keepdim: bool,
+    ) -> Result<Self::Tensor>;
     /// Inclusive cumulative sum along `axis`.
     fn cumsum(x: &Self::Tensor, axis: usize) -> Result<Self::Tensor>;
 
@@ -98,8 +104,11 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     /// keep the order: the first such index (`right = false`) or the last (`right = true`).
     /// `sorted` is `[.., K]`, `values` is `[.., N]` with equal leading axes, or `sorted` is 1-D.
     /// Not differentiable.
-    fn searchsorted(sorted: &Self::Tensor, values: &Self::Tensor, right: bool)
-        -> Result<Self::Tensor>;
+    fn searchsorted(
+        sorted: &Self::Tensor,
+        values: &Self::Tensor,
+        right: bool,
+    ) -> Result<Self::Tensor>;
 
     // ---- autodiff -------------------------------------------------------------------------
 

@@ -35,7 +35,10 @@ impl<B: Backend> Gradients<B> {
 
     /// The gradient with respect to `x`, if `x` is a tracked leaf the output depends on.
     pub fn get(&self, x: &Tensor<B>) -> Option<Tensor<B>> {
-        self.grads.get(&B::id(x.raw())).cloned().map(Tensor::from_raw)
+        self.grads
+            .get(&B::id(x.raw()))
+            .cloned()
+            .map(Tensor::from_raw)
     }
 
     /// Replaces the gradient of `x` (used by gradient clipping).

@@ -81,10 +81,14 @@ impl Init {
         };
         match *self {
             Init::Normal { std, .. } if !(std >= 0.0 && std.is_finite()) => {
-                return Err(bad(format!("normal std must be finite and >= 0, got {std}")))
+                return Err(bad(format!(
+                    "normal std must be finite and >= 0, got {std}"
+                )))
             }
             Init::Uniform { low, high } if !(low < high) => {
-                return Err(bad(format!("uniform needs low < high, got [{low}, {high})")))
+                return Err(bad(format!(
+                    "uniform needs low < high, got [{low}, {high})"
+                )))
             }
             _ => {}
         }
@@ -131,7 +135,10 @@ mod tests {
         for (init, var) in cases {
             let (m, v) = moments(&init.sample(&shape, &mut rng).unwrap());
             assert!(m.abs() < 3e-3, "{init:?} mean {m}");
-            assert!((v / var - 1.0).abs() < 0.02, "{init:?} variance {v} vs {var}");
+            assert!(
+                (v / var - 1.0).abs() < 0.02,
+                "{init:?} variance {v} vs {var}"
+            );
         }
         assert_eq!(fans(&[8, 4, 3]), (12, 24));
     }
@@ -139,7 +146,17 @@ mod tests {
     #[test]
     fn bad_arguments_are_errors() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        assert!(Init::Normal { mean: 0.0, std: -1.0 }.sample(&[3], &mut rng).is_err());
-        assert!(Init::Uniform { low: 1.0, high: 0.0 }.sample(&[3], &mut rng).is_err());
+        assert!(Init::Normal {
+            mean: 0.0,
+            std: -1.0
+        }
+        .sample(&[3], &mut rng)
+        .is_err());
+        assert!(Init::Uniform {
+            low: 1.0,
+            high: 0.0
+        }
+        .sample(&[3], &mut rng)
+        .is_err());
     }
 }

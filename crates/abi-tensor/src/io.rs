@@ -59,7 +59,11 @@ pub fn to_bytes<B: Backend>(
     };
     let mut buffers = Vec::with_capacity(tensors.len());
     for (name, t) in tensors {
-        buffers.push((name.clone(), t.shape(), B::Elem::to_le_bytes_vec(&t.to_vec()?)));
+        buffers.push((
+            name.clone(),
+            t.shape(),
+            B::Elem::to_le_bytes_vec(&t.to_vec()?),
+        ));
     }
     let mut views = Vec::with_capacity(buffers.len());
     for (name, shape, data) in &buffers {
@@ -156,7 +160,11 @@ pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<Loaded
                 .into_iter()
                 .map(B::Elem::from_f64)
                 .collect(),
-            other => return Err(bad(format!("tensor `{name}` has unsupported dtype {other:?}"))),
+            other => {
+                return Err(bad(format!(
+                    "tensor `{name}` has unsupported dtype {other:?}"
+                )))
+            }
         };
         let t = Tensor::from_vec(values, view.shape(), device)?;
         tensors.insert(name, t);

@@ -164,7 +164,9 @@ impl<B: Backend> ParamStore<B> {
     pub fn insert(&self, name: &str, value: Tensor<B>, trainable: bool) -> Result<Param<B>> {
         let mut map = self.params.write().unwrap_or_else(|e| e.into_inner());
         if map.contains_key(name) {
-            return Err(TensorError::Param(format!("parameter `{name}` already exists")));
+            return Err(TensorError::Param(format!(
+                "parameter `{name}` already exists"
+            )));
         }
         let param = Param::new(name.to_string(), value, trainable);
         map.insert(name.to_string(), param.clone());
@@ -207,7 +209,10 @@ impl<B: Backend> ParamStore<B> {
 
     /// Total number of scalar values.
     pub fn num_elements(&self) -> usize {
-        self.map().values().map(|p| p.shape().iter().product::<usize>()).sum()
+        self.map()
+            .values()
+            .map(|p| p.shape().iter().product::<usize>())
+            .sum()
     }
 
     /// Freezes every parameter whose name starts with `prefix` (all of them for `""`); returns
@@ -283,10 +288,11 @@ impl<B: Backend> ParamStore<B> {
     /// Loads a file written by [`ParamStore::save`]: names and shapes must match exactly.
     pub fn load(&self, path: impl AsRef<Path>) -> Result<()> {
         let file = io::load_tensors::<B>(path.as_ref(), &self.device)?;
-        self.assign(&file.tensors, true).map_err(|e| TensorError::File {
-            path: path.as_ref().display().to_string(),
-            reason: e.to_string(),
-        })
+        self.assign(&file.tensors, true)
+            .map_err(|e| TensorError::File {
+                path: path.as_ref().display().to_string(),
+                reason: e.to_string(),
+            })
     }
 }
 

@@ -18,8 +18,16 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
-        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        let da = if i + a.len() >= rank {
+            a[i + a.len() - rank]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= rank {
+            b[i + b.len() - rank]
+        } else {
+            1
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -88,7 +96,10 @@ pub fn check_permutation(op: &'static str, perm: &[usize], rank: usize) -> Resul
     if perm.len() != rank {
         return Err(TensorError::InvalidArgument {
             op,
-            reason: format!("permutation {perm:?} has {} axes, tensor has rank {rank}", perm.len()),
+            reason: format!(
+                "permutation {perm:?} has {} axes, tensor has rank {rank}",
+                perm.len()
+            ),
         });
     }
     for &p in perm {
@@ -139,8 +150,8 @@ pub fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     if k != k2 {
         return Err(mismatch());
     }
-    let batch = broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2])
-        .map_err(|_| mismatch())?;
+    let batch =
+        broadcast_shapes("matmul", &a[..a.len() - 2], &b[..b.len() - 2]).map_err(|_| mismatch())?;
     let mut out = batch;
     out.push(m);
     out.push(n);
@@ -155,7 +166,10 @@ mod tests {
     fn broadcast_follows_numpy() {
         assert_eq!(broadcast_shapes("t", &[3], &[2, 3]).unwrap(), vec![2, 3]);
         assert_eq!(broadcast_shapes("t", &[], &[2, 3]).unwrap(), vec![2, 3]);
-        assert_eq!(broadcast_shapes("t", &[2, 1, 4], &[3, 1]).unwrap(), vec![2, 3, 4]);
+        assert_eq!(
+            broadcast_shapes("t", &[2, 1, 4], &[3, 1]).unwrap(),
+            vec![2, 3, 4]
+        );
         let e = broadcast_shapes("add", &[2, 3], &[3, 2]).unwrap_err();
         assert_eq!(e.to_string(), "add: shape mismatch, lhs [2, 3], rhs [3, 2]");
     }
@@ -172,7 +186,10 @@ mod tests {
 
     #[test]
     fn matmul_shapes() {
-        assert_eq!(matmul_shape(&[2, 1, 3, 4], &[5, 4, 6]).unwrap(), vec![2, 5, 3, 6]);
+        assert_eq!(
+            matmul_shape(&[2, 1, 3, 4], &[5, 4, 6]).unwrap(),
+            vec![2, 5, 3, 6]
+        );
         assert!(matmul_shape(&[4], &[4, 2]).is_err());
     }
 }

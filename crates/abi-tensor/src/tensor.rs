@@ -65,7 +65,11 @@ impl<B: Backend> Tensor<B> {
 
     /// A tensor of `shape` from row-major `f64` data (converted to the backend's element type).
     pub fn from_f64(data: &[f64], shape: &[usize], device: &B::Device) -> Result<Self> {
-        Self::from_vec(data.iter().map(|&v| B::Elem::from_f64(v)).collect(), shape, device)
+        Self::from_vec(
+            data.iter().map(|&v| B::Elem::from_f64(v)).collect(),
+            shape,
+            device,
+        )
     }
 
     /// A tensor of `shape` from row-major `f32` data.

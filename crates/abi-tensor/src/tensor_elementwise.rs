@@ -140,7 +140,12 @@ impl<B: Backend> Tensor<B> {
 
     /// Hard SiLU (hard swish): `x · relu6(x + 3) / 6`.
     pub fn hard_silu(&self) -> Result<Self> {
-        self.mul(&self.add_scalar(3.0)?.clamp(0.0, 6.0)?.mul_scalar(1.0 / 6.0)?)
+        self.mul(
+            &self
+                .add_scalar(3.0)?
+                .clamp(0.0, 6.0)?
+                .mul_scalar(1.0 / 6.0)?,
+        )
     }
 
     /// Leaky ReLU: `max(x, slope · x)` for `0 ≤ slope ≤ 1`.

@@ -3,8 +3,8 @@
 use super::{broadcast_view, map, sum_to_shape, zip_map};
 use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::Element;
 use abi_tensor::shape::broadcast_shapes;
+use abi_tensor::Element;
 use abi_tensor::{BinaryOp, CmpOp, Result, UnaryOp};
 use ndarray::{ArrayD, Zip};
 
@@ -137,7 +137,11 @@ fn backward<F: NdFloat>(op: UnaryOp, g: &ArrayD<F>, x: &ArrayD<F>, y: &ArrayD<F>
         }
         UnaryOp::Clamp { min, max } => {
             let (lo, hi): (F, F) = (c(min), c(max));
-            zip_map(g, x, move |g, x| if x >= lo && x <= hi { g } else { F::zero() })
+            zip_map(
+                g,
+                x,
+                move |g, x| if x >= lo && x <= hi { g } else { F::zero() },
+            )
         }
     }
 }
@@ -149,7 +153,12 @@ pub(crate) fn unary<F: NdFloat>(op: UnaryOp, x: &NdTensor<F>) -> Result<NdTensor
     }))
 }
 
-fn binary_forward<F: NdFloat>(op: BinaryOp, a: &ArrayD<F>, b: &ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+fn binary_forward<F: NdFloat>(
+    op: BinaryOp,
+    a: &ArrayD<F>,
+    b: &ArrayD<F>,
+    shape: &[usize],
+) -> ArrayD<F> {
     if a.shape() == b.shape() {
         return match op {
             BinaryOp::Add => zip_map(a, b, |x, y| x + y),
@@ -194,10 +203,7 @@ pub(crate) fn binary<F: NdFloat>(
         let need_b = inputs[1].tracked();
         let full = |x: &ArrayD<F>| broadcast_view(x, g.shape()).to_owned();
         let (ga, gb): (Option<ArrayD<F>>, Option<ArrayD<F>>) = match op {
-            BinaryOp::Add => (
-                need_a.then(|| g.clone()),
-                need_b.then(|| g.clone()),
-            ),
+            BinaryOp::Add => (need_a.then(|| g.clone()), need_b.then(|| g.clone())),
             BinaryOp::Sub => (need_a.then(|| g.clone()), need_b.then(|| map(g, |v| -v))),
             BinaryOp::Mul => (
                 need_a.then(|| zip_map(g, &full(b), |g, y| g * y)),
@@ -245,20 +251,32 @@ pub(crate) fn binary<F: NdFloat>(
                 )
             }
         };
-        vec![ga.map(|g| sum_to_shape(g, &sa)), gb.map(|g| sum_to_shape(g, &sb))]
+        vec![
+            ga.map(|g| sum_to_shape(g, &sa)),
+            gb.map(|g| sum_to_shape(g, &sb)),
+        ]
     }))
 }
 
-pub(crate) fn compare<F: NdFloat>(op: CmpOp, a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdTensor<F>> {
+pub(crate) fn compare<F: NdFloat>(
+    op: CmpOp,
+    a: &NdTensor<F>,
+    b: &NdTensor<F>,
+) -> Result<NdTensor<F>> {
     let shape = broadcast_shapes("compare", a.array().shape(), b.array().shape())?;
-    let (av, bv) = (broadcast_view(a.array(), &shape), broadcast_view(b.array(), &shape));
-    let y = Zip::from(&av).and(&bv).map_collect(|&x, &y| {
-        if op.eval(x, y) {
-            F::one()
-        } else {
-            F::zero()
-        }
-    });
+    let (av, bv) = (
+        broadcast_view(a.array(), &shape),
+        broadcast_view(b.array(), &shape),
+    );
+    let y = Zip::from(&av).and(&bv).map_collect(
+        |&x, &y| {
+            if op.eval(x, y) {
+                F::one()
+            } else {
+                F::zero()
+            }
+        },
+    );
     Ok(NdTensor::constant(y))
 }
 

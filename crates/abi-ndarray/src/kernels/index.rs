@@ -2,8 +2,8 @@
 
 use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::Element;
 use abi_tensor::shape::check_axis;
+use abi_tensor::Element;
 use abi_tensor::{Result, TensorError};
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};
 
@@ -43,7 +43,13 @@ fn positions<F: NdFloat>(
 ) -> Result<ArrayD<usize>> {
     check_axis(op, axis, shape.len())?;
     let is = index.shape();
-    if is.len() != shape.len() || is.iter().zip(shape).enumerate().any(|(d, (i, s))| d != axis && i > s) {
+    if is.len() != shape.len()
+        || is
+            .iter()
+            .zip(shape)
+            .enumerate()
+            .any(|(d, (i, s))| d != axis && i > s)
+    {
         return Err(TensorError::ShapeMismatch {
             op,
             lhs: shape.to_vec(),
@@ -83,7 +89,12 @@ fn gather_array<F: NdFloat>(x: &ArrayD<F>, axis: usize, pos: &ArrayD<usize>) -> 
     out
 }
 
-fn scatter_add_into<F: NdFloat>(out: &mut ArrayD<F>, axis: usize, pos: &ArrayD<usize>, src: &ArrayD<F>) {
+fn scatter_add_into<F: NdFloat>(
+    out: &mut ArrayD<F>,
+    axis: usize,
+    pos: &ArrayD<usize>,
+    src: &ArrayD<F>,
+) {
     let mut at = vec![0usize; out.ndim()];
     for ((idx, &p), &s) in pos.indexed_iter().zip(src.iter()) {
         at.copy_from_slice(idx.slice());
@@ -92,7 +103,11 @@ fn scatter_add_into<F: NdFloat>(out: &mut ArrayD<F>, axis: usize, pos: &ArrayD<u
     }
 }
 
-pub(crate) fn gather<F: NdFloat>(x: &NdTensor<F>, axis: usize, index: &NdTensor<F>) -> Result<NdTensor<F>> {
+pub(crate) fn gather<F: NdFloat>(
+    x: &NdTensor<F>,
+    axis: usize,
+    index: &NdTensor<F>,
+) -> Result<NdTensor<F>> {
     let shape = x.array().shape().to_vec();
     let pos = positions("gather", index.array(), axis, &shape)?;
     let y = gather_array(x.array(), axis, &pos);
@@ -119,7 +134,12 @@ pub(crate) fn scatter_add<F: NdFloat>(
         });
     }
     let mut y = x.array().to_owned();
-    scatter_add_into(&mut y, axis, &pos, &src.array().as_standard_layout().to_owned());
+    scatter_add_into(
+        &mut y,
+        axis,
+        &pos,
+        &src.array().as_standard_layout().to_owned(),
+    );
     Ok(NdTensor::record(y, &[x, src], move |g, _y, inputs| {
         vec![
             inputs[0].tracked().then(|| g.clone()),
@@ -143,7 +163,11 @@ pub(crate) fn searchsorted<F: NdFloat>(
         <F as Element>::from_f64(i as f64)
     };
     if s.ndim() == 1 {
-        let row = s.as_standard_layout().to_owned().into_raw_vec_and_offset().0;
+        let row = s
+            .as_standard_layout()
+            .to_owned()
+            .into_raw_vec_and_offset()
+            .0;
         return Ok(NdTensor::constant(v.mapv(|x| find(&row, x))));
     }
     let lead_ok = s.ndim() == v.ndim() && s.shape()[..s.ndim() - 1] == v.shape()[..v.ndim() - 1];

@@ -5,21 +5,38 @@ use crate::tensor::NdTensor;
 use crate::NdFloat;
 use abi_tensor::shape::{matmul_shape, numel};
 use abi_tensor::Result;
-use ndarray::{ArrayD, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
+use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
 /// Products with fewer multiply-adds than this run on one thread.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
-/// `c = a @ b` for 2-D views of any strides (transposed views need no copy).
-fn gemm_2d<F: NdFloat>(a: ArrayView2<F>, b: ArrayView2<F>, mut c: ArrayViewMut2<F>, parallel: bool) {
+/// `c = a @ b` for 2-D views of any strides (transposed views need no copy), writing every
+/// element of `c` without reading it.
+///
+/// # Safety
+/// `c` must point to an `(m, n)` matrix with strides `(c_rs, c_cs)` that is valid for writes
+/// and does not overlap `a` or `b`.
+unsafe fn gemm_2d<F: NdFloat>(
+    a: ArrayView2<F>,
+    b: ArrayView2<F>,
+    c: *mut F,
+    c_rs: isize,
+    c_cs: isize,
+    parallel: bool,
+) {
     let (m, k) = a.dim();
     let n = b.dim().1;
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        c.fill(F::zero());
+        for i in 0..m as isize {
+            for j in 0..n as isize {
+                // SAFETY: (i, j) lies inside the matrix the caller described.
+                unsafe { c.offset(i * c_rs + j * c_cs).write(F::zero()) };
+            }
+        }
         return;
     }
     let threads = rayon::current_num_threads();
@@ -30,15 +47,14 @@ fn gemm_2d<F: NdFloat>(a: ArrayView2<F>, b: ArrayView2<F>, mut c: ArrayViewMut2<
     };
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
-    let (c_rs, c_cs) = (c.strides()[0], c.strides()[1]);
-    // SAFETY: the three views are valid for their shapes and strides, `c` is uniquely borrowed
-    // and cannot alias `a` or `b`; `read_dst = false` means `c` is only written.
+    // SAFETY: `a` and `b` are valid views for their shapes and strides; the caller guarantees
+    // `c`; `read_dst = false` means `c` is only written, so it may be uninitialised.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            c.as_mut_ptr(),
+            c,
             c_cs,
             c_rs,
             false,
@@ -64,14 +80,21 @@ fn as_2d<F: NdFloat>(x: ArrayViewD<'_, F>) -> ArrayView2<'_, F> {
 }
 
 /// `a @ b` on views with broadcast batch axes; shapes must have been checked.
-pub(crate) fn matmul_views<F: NdFloat>(a: ArrayViewD<'_, F>, b: ArrayViewD<'_, F>, out_shape: &[usize]) -> ArrayD<F> {
+pub(crate) fn matmul_views<F: NdFloat>(
+    a: ArrayViewD<'_, F>,
+    b: ArrayViewD<'_, F>,
+    out_shape: &[usize],
+) -> ArrayD<F> {
     let r = out_shape.len();
     let (m, n) = (out_shape[r - 2], out_shape[r - 1]);
     let k = a.shape()[a.ndim() - 1];
-    let mut out = ArrayD::<F>::zeros(IxDyn(out_shape));
+    let mut out = ArrayD::<F>::uninit(IxDyn(out_shape));
+    let out_ptr = out.as_mut_ptr() as *mut F;
     if r == 2 {
-        gemm_2d(as_2d(a), as_2d(b), out.view_mut().into_dimensionality::<Ix2>().unwrap_or_else(|_| unreachable!()), true);
-        return out;
+        // SAFETY: `out` is a fresh standard-layout (m, n) array, written in full by gemm.
+        unsafe { gemm_2d(as_2d(a), as_2d(b), out_ptr, n as isize, 1, true) };
+        // SAFETY: every element was written above.
+        return unsafe { out.assume_init() };
     }
     let batch = &out_shape[..r - 2];
     let nb = numel(batch);
@@ -85,7 +108,6 @@ pub(crate) fn matmul_views<F: NdFloat>(a: ArrayViewD<'_, F>, b: ArrayViewD<'_, F
     let b_b = b
         .broadcast(IxDyn(&b_shape))
         .unwrap_or_else(|| unreachable!("broadcast checked"));
-    // flatten the batch axes of the (possibly broadcast) operands without copying when we can
     let flat = |v: ArrayViewD<'_, F>, rows: usize, cols: usize| -> ndarray::Array3<F> {
         v.as_standard_layout()
             .into_owned()
@@ -94,22 +116,34 @@ pub(crate) fn matmul_views<F: NdFloat>(a: ArrayViewD<'_, F>, b: ArrayViewD<'_, F
     };
     let a3 = flat(a_b, m, k);
     let b3 = flat(b_b, k, n);
-    let mut out3 = out
-        .view_mut()
-        .into_shape_with_order((nb, m, n))
-        .unwrap_or_else(|_| unreachable!("fresh array is standard layout"));
-    let parallel_batches = nb > 1 && rayon::current_num_threads() > 1 && nb * m * n * k >= PARALLEL_MIN_FLOPS;
-    if parallel_batches {
-        out3.axis_iter_mut(Axis(0))
-            .into_par_iter()
-            .enumerate()
-            .for_each(|(i, c)| gemm_2d(a3.index_axis(Axis(0), i), b3.index_axis(Axis(0), i), c, false));
-    } else {
-        for (i, c) in out3.axis_iter_mut(Axis(0)).enumerate() {
-            gemm_2d(a3.index_axis(Axis(0), i), b3.index_axis(Axis(0), i), c, true);
+    let parallel_batches =
+        nb > 1 && rayon::current_num_threads() > 1 && nb * m * n * k >= PARALLEL_MIN_FLOPS;
+    // the output pointer is shared across threads; each batch writes its own disjoint block
+    struct OutPtr<F>(*mut F);
+    // SAFETY: the blocks written through the pointer are disjoint (one per batch index).
+    unsafe impl<F> Sync for OutPtr<F> {}
+    let base = OutPtr(out_ptr);
+    let run = |i: usize, parallel: bool| {
+        let base = &base;
+        // SAFETY: batch `i` owns the block [i·m·n, (i+1)·m·n) of the fresh output array.
+        unsafe {
+            gemm_2d(
+                a3.index_axis(Axis(0), i),
+                b3.index_axis(Axis(0), i),
+                base.0.add(i * m * n),
+                n as isize,
+                1,
+                parallel,
+            )
         }
+    };
+    if parallel_batches {
+        (0..nb).into_par_iter().for_each(|i| run(i, false));
+    } else {
+        (0..nb).for_each(|i| run(i, true));
     }
-    out
+    // SAFETY: every batch block was written in full above.
+    unsafe { out.assume_init() }
 }
 
 fn swap_last_two<F: NdFloat>(x: &ArrayD<F>) -> ArrayViewD<'_, F> {

@@ -13,7 +13,11 @@ pub(crate) fn adam_update<F: NdFloat>(
     s: &AdamStep,
 ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
     let shape = param.array().shape();
-    for (name, t) in [("gradient", grad), ("first moment", m), ("second moment", v)] {
+    for (name, t) in [
+        ("gradient", grad),
+        ("first moment", m),
+        ("second moment", v),
+    ] {
         if t.array().shape() != shape {
             return Err(TensorError::ShapeMismatch {
                 op: match name {

@@ -3,8 +3,8 @@
 use super::{broadcast_view, zip_map};
 use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::Element;
 use abi_tensor::shape::{check_axes, check_axis, reduced_shape};
+use abi_tensor::Element;
 use abi_tensor::{ReduceOp, Result};
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
@@ -17,7 +17,11 @@ fn reduce_keep<F: NdFloat>(op: ReduceOp, x: &ArrayD<F>, axes: &[usize]) -> Array
     match op {
         ReduceOp::Sum | ReduceOp::Mean => {
             // leading axes of a standard-layout array: one in-order pass
-            let lead = axes.iter().enumerate().take_while(|(i, &a)| *i == a).count();
+            let lead = axes
+                .iter()
+                .enumerate()
+                .take_while(|(i, &a)| *i == a)
+                .count();
             let mut r = if lead > 0 && x.is_standard_layout() {
                 let mut s = super::sum_leading_axes(x, lead);
                 for a in 0..lead {
@@ -27,7 +31,11 @@ fn reduce_keep<F: NdFloat>(op: ReduceOp, x: &ArrayD<F>, axes: &[usize]) -> Array
             } else {
                 x.clone()
             };
-            let rest = if lead > 0 && x.is_standard_layout() { &axes[lead..] } else { axes };
+            let rest = if lead > 0 && x.is_standard_layout() {
+                &axes[lead..]
+            } else {
+                axes
+            };
             for &a in rest.iter().rev() {
                 r = r.sum_axis(Axis(a)).insert_axis(Axis(a));
             }
@@ -100,10 +108,16 @@ pub(crate) fn reduce<F: NdFloat>(
             }
             ReduceOp::Max | ReduceOp::Min => {
                 // share the gradient equally among ties
-                let hits = Zip::from(x).and(&kb).map_collect(|&v, &k| if v == k { F::one() } else { F::zero() });
+                let hits =
+                    Zip::from(x)
+                        .and(&kb)
+                        .map_collect(|&v, &k| if v == k { F::one() } else { F::zero() });
                 let counts = reduce_keep(ReduceOp::Sum, &hits, &axes);
                 let cb = broadcast_view(&counts, x.shape());
-                Zip::from(&hits).and(&gb).and(&cb).map_collect(|&h, &g, &c| h * g / c)
+                Zip::from(&hits)
+                    .and(&gb)
+                    .and(&cb)
+                    .map_collect(|&h, &g, &c| h * g / c)
             }
             ReduceOp::LogSumExp => Zip::from(x)
                 .and(&gb)

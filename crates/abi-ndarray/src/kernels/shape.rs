@@ -57,7 +57,10 @@ pub(crate) fn cat<F: NdFloat>(xs: &[NdTensor<F>], axis: usize) -> Result<NdTenso
     for x in &xs[1..] {
         let s = x.array().shape();
         let compatible = s.len() == first.len()
-            && s.iter().zip(&first).enumerate().all(|(i, (a, b))| i == axis || a == b);
+            && s.iter()
+                .zip(&first)
+                .enumerate()
+                .all(|(i, (a, b))| i == axis || a == b);
         if !compatible {
             return Err(TensorError::ShapeMismatch {
                 op: "cat",

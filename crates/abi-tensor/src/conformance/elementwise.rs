@@ -14,7 +14,10 @@ fn softplus(x: f64) -> f64 {
 }
 
 /// The host reference of each unary operation and the input domain it is checked on.
-fn unary_cases() -> Vec<(&'static str, UnaryOp, fn(f64) -> f64, Domain)> {
+type UnaryCase = (&'static str, UnaryOp, fn(f64) -> f64, Domain);
+type BinaryCase = (&'static str, BinaryOp, fn(f64, f64) -> f64);
+
+fn unary_cases() -> Vec<UnaryCase> {
     vec![
         ("neg", UnaryOp::Neg, |x| -x, Domain::Signed),
         ("exp", UnaryOp::Exp, f64::exp, Domain::Signed),
@@ -22,7 +25,12 @@ fn unary_cases() -> Vec<(&'static str, UnaryOp, fn(f64) -> f64, Domain)> {
         ("sqrt", UnaryOp::Sqrt, f64::sqrt, Domain::Positive),
         ("abs", UnaryOp::Abs, f64::abs, Domain::Signed),
         ("tanh", UnaryOp::Tanh, f64::tanh, Domain::Signed),
-        ("sigmoid", UnaryOp::Sigmoid, |x| 1.0 / (1.0 + (-x).exp()), Domain::Signed),
+        (
+            "sigmoid",
+            UnaryOp::Sigmoid,
+            |x| 1.0 / (1.0 + (-x).exp()),
+            Domain::Signed,
+        ),
         ("relu", UnaryOp::Relu, |x| x.max(0.0), Domain::Signed),
         (
             "gelu",
@@ -30,7 +38,12 @@ fn unary_cases() -> Vec<(&'static str, UnaryOp, fn(f64) -> f64, Domain)> {
             |x| 0.5 * x * (1.0 + libm::erf(x / std::f64::consts::SQRT_2)),
             Domain::Signed,
         ),
-        ("silu", UnaryOp::Silu, |x| x / (1.0 + (-x).exp()), Domain::Signed),
+        (
+            "silu",
+            UnaryOp::Silu,
+            |x| x / (1.0 + (-x).exp()),
+            Domain::Signed,
+        ),
         (
             "elu",
             UnaryOp::Elu(0.7),
@@ -45,12 +58,30 @@ fn unary_cases() -> Vec<(&'static str, UnaryOp, fn(f64) -> f64, Domain)> {
         ("asinh", UnaryOp::Asinh, f64::asinh, Domain::Wide),
         ("square", UnaryOp::Square, |x| x * x, Domain::Signed),
         ("recip", UnaryOp::Recip, |x| 1.0 / x, Domain::Signed),
-        ("powf", UnaryOp::Powf(1.7), |x| x.powf(1.7), Domain::Positive),
-        ("add_scalar", UnaryOp::AddScalar(0.3), |x| x + 0.3, Domain::Signed),
-        ("mul_scalar", UnaryOp::MulScalar(-1.5), |x| -1.5 * x, Domain::Signed),
+        (
+            "powf",
+            UnaryOp::Powf(1.7),
+            |x| x.powf(1.7),
+            Domain::Positive,
+        ),
+        (
+            "add_scalar",
+            UnaryOp::AddScalar(0.3),
+            |x| x + 0.3,
+            Domain::Signed,
+        ),
+        (
+            "mul_scalar",
+            UnaryOp::MulScalar(-1.5),
+            |x| -1.5 * x,
+            Domain::Signed,
+        ),
         (
             "clamp",
-            UnaryOp::Clamp { min: -0.5, max: 1.1 },
+            UnaryOp::Clamp {
+                min: -0.5,
+                max: 1.1,
+            },
             |x| x.clamp(-0.5, 1.1),
             Domain::Signed,
         ),
@@ -114,7 +145,7 @@ pub(crate) fn unary<B: Backend>(device: &B::Device) -> Vec<Failure> {
 
 pub(crate) fn binary<B: Backend>(device: &B::Device) -> Vec<Failure> {
     let mut report = Report::default();
-    let cases: [(&str, BinaryOp, fn(f64, f64) -> f64); 6] = [
+    let cases: [BinaryCase; 6] = [
         ("add", BinaryOp::Add, |a, b| a + b),
         ("sub", BinaryOp::Sub, |a, b| a - b),
         ("mul", BinaryOp::Mul, |a, b| a * b),
@@ -199,7 +230,11 @@ pub(crate) fn broadcasting<B: Backend>(device: &B::Device) -> Vec<Failure> {
         (&[2, 3, 1, 2], &[3, 5, 1], &[2, 3, 5, 2]),
     ];
     for (lhs, rhs, out) in shapes {
-        for (name, op) in [("add", BinaryOp::Add), ("mul", BinaryOp::Mul), ("div", BinaryOp::Div)] {
+        for (name, op) in [
+            ("add", BinaryOp::Add),
+            ("mul", BinaryOp::Mul),
+            ("div", BinaryOp::Div),
+        ] {
             let case = (|| {
                 let n_l: usize = lhs.iter().product();
                 let n_r: usize = rhs.iter().product();
@@ -210,8 +245,16 @@ pub(crate) fn broadcasting<B: Backend>(device: &B::Device) -> Vec<Failure> {
                     return Err(format!("shape {:?}, expected {out:?}", y.shape()));
                 }
                 // value check against explicit broadcasting
-                let ab = a.broadcast_to(out).map_err(err)?.to_f64_vec().map_err(err)?;
-                let bb = b.broadcast_to(out).map_err(err)?.to_f64_vec().map_err(err)?;
+                let ab = a
+                    .broadcast_to(out)
+                    .map_err(err)?
+                    .to_f64_vec()
+                    .map_err(err)?;
+                let bb = b
+                    .broadcast_to(out)
+                    .map_err(err)?
+                    .to_f64_vec()
+                    .map_err(err)?;
                 let f = |x: f64, y: f64| match op {
                     BinaryOp::Add => x + y,
                     BinaryOp::Mul => x * y,

@@ -42,15 +42,15 @@ impl Tolerance {
     }
 }
 
+/// A function of several tensors, as checked by [`check_gradients`].
+pub type TensorFn<'a, B> = dyn Fn(&[Tensor<B>]) -> crate::Result<Tensor<B>> + 'a;
+
 /// Checks the gradients of `f` at `inputs` against central finite differences.
 ///
 /// The scalar checked is `Σ w ⊙ f(inputs)` with fixed pseudo-random weights `w`, so errors in
 /// any output element (and in broadcasting reductions) show up. Returns a readable message on
 /// the first mismatch.
-pub fn check_gradients<B: Backend>(
-    inputs: &[Tensor<B>],
-    f: &dyn Fn(&[Tensor<B>]) -> crate::Result<Tensor<B>>,
-) -> Result<(), String> {
+pub fn check_gradients<B: Backend>(inputs: &[Tensor<B>], f: &TensorFn<B>) -> Result<(), String> {
     let tol = Tolerance::for_backend::<B>();
     let tracked: Vec<Tensor<B>> = inputs.iter().map(|x| x.detach().track()).collect();
     let out = f(&tracked).map_err(err)?;

@@ -22,7 +22,7 @@ mod gradcheck;
 mod semantics;
 mod structural;
 
-pub use gradcheck::{check_gradients, Tolerance};
+pub use gradcheck::{check_gradients, TensorFn, Tolerance};
 
 use crate::backend::Backend;
 use crate::error::TensorError;
@@ -66,8 +66,11 @@ impl Report {
     }
 }
 
+/// One family of checks: runs on a device and returns its failures.
+pub type Family<B> = fn(&<B as Backend>::Device) -> Vec<Failure>;
+
 /// The families of checks, by name.
-pub fn families<B: Backend>() -> Vec<(&'static str, fn(&B::Device) -> Vec<Failure>)> {
+pub fn families<B: Backend>() -> Vec<(&'static str, Family<B>)> {
     vec![
         ("unary", elementwise::unary::<B>),
         ("binary", elementwise::binary::<B>),

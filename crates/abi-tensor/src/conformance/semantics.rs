@@ -26,7 +26,11 @@ pub(crate) fn autodiff<B: Backend>(device: &B::Device) -> Vec<Failure> {
     let case = (|| {
         let x = t::<B>(&[1.5, -2.0], &[2], device)?.track();
         // x * x uses x twice: gradients must accumulate to 2x
-        let g = x.mul(&x).and_then(|y| y.sum_all()).and_then(|l| l.backward()).map_err(err)?;
+        let g = x
+            .mul(&x)
+            .and_then(|y| y.sum_all())
+            .and_then(|l| l.backward())
+            .map_err(err)?;
         let gx = g.get(&x).ok_or("no gradient for x")?;
         check_values(&gx, &[3.0, -4.0], &[2])?;
         // detach cuts the path: d/dx (x * detach(x)) = detach(x)
@@ -45,7 +49,11 @@ pub(crate) fn autodiff<B: Backend>(device: &B::Device) -> Vec<Failure> {
         let y = a.matmul(&x).map_err(err)?;
         let seed = t::<B>(&[1.0, 0.0, 2.0], &[3, 1], device)?;
         let g = y.backward_with(&seed).map_err(err)?;
-        check_values(&g.get(&x).ok_or("no gradient for x")?, &[11.0, 14.0], &[2, 1])?;
+        check_values(
+            &g.get(&x).ok_or("no gradient for x")?,
+            &[11.0, 14.0],
+            &[2, 1],
+        )?;
         if g.get(&a).is_some() {
             return Err("an untracked tensor received a gradient".into());
         }
@@ -56,13 +64,21 @@ pub(crate) fn autodiff<B: Backend>(device: &B::Device) -> Vec<Failure> {
         // gradient with respect to an input of a two-layer function, as a divergence needs
         let w = t::<B>(&[0.3, -0.2, 0.5, 0.1], &[2, 2], device)?.track();
         let x = t::<B>(&[1.0, 2.0], &[1, 2], device)?.track();
-        let y = x.matmul(&w).and_then(|h| h.tanh()).and_then(|h| h.sum_all()).map_err(err)?;
+        let y = x
+            .matmul(&w)
+            .and_then(|h| h.tanh())
+            .and_then(|h| h.sum_all())
+            .map_err(err)?;
         let g = y.backward().map_err(err)?;
         let gx = g.get(&x).ok_or("no gradient for the input")?;
         let gw = g.get(&w).ok_or("no gradient for the weight")?;
         let h: [f64; 2] = [1.0 * 0.3 + 2.0 * 0.5, 1.0 * -0.2 + 2.0 * 0.1];
         let d = [1.0 - h[0].tanh().powi(2), 1.0 - h[1].tanh().powi(2)];
-        check_values(&gx, &[0.3 * d[0] - 0.2 * d[1], 0.5 * d[0] + 0.1 * d[1]], &[1, 2])?;
+        check_values(
+            &gx,
+            &[0.3 * d[0] - 0.2 * d[1], 0.5 * d[0] + 0.1 * d[1]],
+            &[1, 2],
+        )?;
         check_values(&gw, &[d[0], d[1], 2.0 * d[0], 2.0 * d[1]], &[2, 2])
     })();
     report.record("input_gradient", case);
@@ -82,7 +98,11 @@ pub(crate) fn autodiff<B: Backend>(device: &B::Device) -> Vec<Failure> {
     let case = (|| {
         // two backward sweeps over the same graph give the same gradients
         let x = t::<B>(&[0.2, 0.4, -0.3], &[3], device)?.track();
-        let y = x.sin().and_then(|s| s.mul(&x)).and_then(|p| p.sum_all()).map_err(err)?;
+        let y = x
+            .sin()
+            .and_then(|s| s.mul(&x))
+            .and_then(|p| p.sum_all())
+            .map_err(err)?;
         let g1 = y.backward().map_err(err)?.get(&x).ok_or("missing")?;
         let g2 = y.backward().map_err(err)?.get(&x).ok_or("missing")?;
         check_values(&g2, &g1.to_f64_vec().map_err(err)?, &[3])
@@ -124,23 +144,45 @@ pub(crate) fn errors<B: Backend>(device: &B::Device) -> Vec<Failure> {
             matches!(e, TensorError::ShapeMismatch { op: "cat", .. })
         })?;
         expect_err("broadcast_to", a.broadcast_to(&[2, 4]), |e| {
-            matches!(e, TensorError::ShapeMismatch { op: "broadcast_to", .. })
+            matches!(
+                e,
+                TensorError::ShapeMismatch {
+                    op: "broadcast_to",
+                    ..
+                }
+            )
         })?;
-        expect_err("from_vec", Tensor::<B>::from_f64(&[1.0; 5], &[2, 3], device), |e| {
-            matches!(e, TensorError::DataLength { .. })
-        })
+        expect_err(
+            "from_vec",
+            Tensor::<B>::from_f64(&[1.0; 5], &[2, 3], device),
+            |e| matches!(e, TensorError::DataLength { .. }),
+        )
     })();
     report.record("shape_mismatch", case);
     let case = (|| {
         let a = Tensor::<B>::zeros(&[2, 3], device).map_err(err)?;
         expect_err("sum axis", a.sum(&[2], false), |e| {
-            matches!(e, TensorError::AxisOutOfRange { axis: 2, rank: 2, .. })
+            matches!(
+                e,
+                TensorError::AxisOutOfRange {
+                    axis: 2,
+                    rank: 2,
+                    ..
+                }
+            )
         })?;
         expect_err("narrow", a.narrow(1, 2, 2), |e| {
             matches!(e, TensorError::IndexOutOfRange { op: "narrow", .. })
         })?;
         expect_err("index_select", a.index_select(0, &[0, 2]), |e| {
-            matches!(e, TensorError::IndexOutOfRange { op: "index_select", index: 2, len: 2 })
+            matches!(
+                e,
+                TensorError::IndexOutOfRange {
+                    op: "index_select",
+                    index: 2,
+                    len: 2
+                }
+            )
         })?;
         expect_err("permute", a.permute(&[0, 0]), |e| {
             matches!(e, TensorError::InvalidArgument { op: "permute", .. })
@@ -153,12 +195,28 @@ pub(crate) fn errors<B: Backend>(device: &B::Device) -> Vec<Failure> {
         expect_err("gather", a.gather(1, &frac_index), |e| {
             matches!(e, TensorError::InvalidArgument { op: "gather", .. })
         })?;
-        expect_err("scatter_add", a.scatter_add(1, &bad_index, &bad_index), |e| {
-            matches!(e, TensorError::IndexOutOfRange { op: "scatter_add", .. })
+        expect_err(
+            "scatter_add",
+            a.scatter_add(1, &bad_index, &bad_index),
+            |e| {
+                matches!(
+                    e,
+                    TensorError::IndexOutOfRange {
+                        op: "scatter_add",
+                        ..
+                    }
+                )
+            },
+        )?;
+        expect_err("cumsum", a.cumsum(3), |e| {
+            matches!(e, TensorError::AxisOutOfRange { .. })
         })?;
-        expect_err("cumsum", a.cumsum(3), |e| matches!(e, TensorError::AxisOutOfRange { .. }))?;
-        expect_err("flip", a.flip(&[2]), |e| matches!(e, TensorError::AxisOutOfRange { .. }))?;
-        expect_err("to_scalar", a.to_scalar(), |e| matches!(e, TensorError::InvalidShape { .. }))
+        expect_err("flip", a.flip(&[2]), |e| {
+            matches!(e, TensorError::AxisOutOfRange { .. })
+        })?;
+        expect_err("to_scalar", a.to_scalar(), |e| {
+            matches!(e, TensorError::InvalidShape { .. })
+        })
     })();
     report.record("index_and_axis", case);
     report.into_failures()

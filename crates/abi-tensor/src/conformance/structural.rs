@@ -28,7 +28,8 @@ fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
 /// Host reference of a broadcast batched matmul.
 fn host_matmul(a: &[f64], sa: &[usize], b: &[f64], sb: &[usize]) -> (Vec<f64>, Vec<usize>) {
     let (m, k, n) = (sa[sa.len() - 2], sa[sa.len() - 1], sb[sb.len() - 1]);
-    let batch = broadcast_shapes("ref", &sa[..sa.len() - 2], &sb[..sb.len() - 2]).unwrap_or_default();
+    let batch =
+        broadcast_shapes("ref", &sa[..sa.len() - 2], &sb[..sb.len() - 2]).unwrap_or_default();
     let nb = numel(&batch);
     let mut out = vec![0.0; nb * m * n];
     let ba = &sa[..sa.len() - 2];
@@ -133,7 +134,9 @@ pub(crate) fn reduce<B: Backend>(device: &B::Device) -> Vec<Failure> {
     let mut report = Report::default();
     let shape = [2, 3, 4];
     // distinct values at least 0.1 apart keep max/min away from ties within the step
-    let data: Vec<f64> = (0..24).map(|i| ((i * 7) % 24) as f64 * 0.1 - 1.15).collect();
+    let data: Vec<f64> = (0..24)
+        .map(|i| ((i * 7) % 24) as f64 * 0.1 - 1.15)
+        .collect();
     let ops = [
         ("sum", ReduceOp::Sum),
         ("mean", ReduceOp::Mean),
@@ -182,7 +185,7 @@ pub(crate) fn reduce<B: Backend>(device: &B::Device) -> Vec<Failure> {
         }
         check_values(&y, &want, &shape)?;
         for axis in 0..3 {
-            check_gradients(&[x.clone()], &|xs| xs[0].cumsum(axis))?;
+            check_gradients(std::slice::from_ref(&x), &|xs| xs[0].cumsum(axis))?;
         }
         Ok(())
     })();
@@ -235,7 +238,13 @@ pub(crate) fn shape_ops<B: Backend>(device: &B::Device) -> Vec<Failure> {
         check_values(&y, &want, &[2, 3, 2])?;
         check_gradients(&[x(())?], &|xs| xs[0].narrow(1, 1, 2))?;
         let parts = x(())?.split(2, &[1, 3]).map_err(err)?;
-        check_values(&parts[1], &(0..6).flat_map(|r| data[r * 4 + 1..r * 4 + 4].to_vec()).collect::<Vec<_>>(), &[2, 3, 3])
+        check_values(
+            &parts[1],
+            &(0..6)
+                .flat_map(|r| data[r * 4 + 1..r * 4 + 4].to_vec())
+                .collect::<Vec<_>>(),
+            &[2, 3, 3],
+        )
     })();
     report.record("narrow_split", case);
     let case = (|| {
@@ -311,7 +320,11 @@ pub(crate) fn index_ops<B: Backend>(device: &B::Device) -> Vec<Failure> {
         // batched: one sorted row per batch element
         let rows = t::<B>(&[0.0, 1.0, 2.0, 10.0, 20.0, 30.0], &[2, 3], device)?;
         let vals = t::<B>(&[1.5, -1.0, 25.0, 10.0], &[2, 2], device)?;
-        check_values(&rows.searchsorted(&vals, false).map_err(err)?, &[2.0, 0.0, 2.0, 0.0], &[2, 2])
+        check_values(
+            &rows.searchsorted(&vals, false).map_err(err)?,
+            &[2.0, 0.0, 2.0, 0.0],
+            &[2, 2],
+        )
     })();
     report.record("searchsorted", case);
     report.into_failures()
@@ -324,7 +337,7 @@ pub(crate) fn composite<B: Backend>(device: &B::Device) -> Vec<Failure> {
         let s = x.softmax(1).map_err(err)?;
         let sums = s.sum(&[1], false).map_err(err)?;
         check_values(&sums, &[1.0, 1.0], &[2])?;
-        check_gradients(&[x.clone()], &|xs| xs[0].softmax(1))?;
+        check_gradients(std::slice::from_ref(&x), &|xs| xs[0].softmax(1))?;
         check_gradients(&[x], &|xs| xs[0].log_softmax(0))
     })();
     report.record("softmax", case);
@@ -373,8 +386,8 @@ pub(crate) fn composite<B: Backend>(device: &B::Device) -> Vec<Failure> {
     report.record("conv1d", case);
     let case = (|| {
         let x = t::<B>(&signed_values(6, 1304), &[2, 3], device)?;
-        check_gradients(&[x.clone()], &|xs| xs[0].mish())?;
-        check_gradients(&[x.clone()], &|xs| xs[0].hard_silu())?;
+        check_gradients(std::slice::from_ref(&x), &|xs| xs[0].mish())?;
+        check_gradients(std::slice::from_ref(&x), &|xs| xs[0].hard_silu())?;
         check_gradients(&[x], &|xs| xs[0].leaky_relu(0.1))
     })();
     report.record("activations", case);
@@ -386,7 +399,9 @@ pub(crate) fn composite<B: Backend>(device: &B::Device) -> Vec<Failure> {
         let zeros = v.iter().filter(|&&x| x == 0.0).count();
         let scale_ok = v.iter().all(|&x| x == 0.0 || (x - 4.0 / 3.0).abs() < 1e-6);
         if !(200..300).contains(&zeros) || !scale_ok {
-            return Err(format!("dropout mask has {zeros} zeros of 1000 at rate 0.25"));
+            return Err(format!(
+                "dropout mask has {zeros} zeros of 1000 at rate 0.25"
+            ));
         }
         let x = t::<B>(&values(4, 1305, -1.0, 1.0), &[4], device)?;
         let same = x.dropout(0.5, false, &mut rng).map_err(err)?;

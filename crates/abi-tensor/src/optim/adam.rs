@@ -58,7 +58,10 @@ impl AdamConfig {
     pub fn build<B: Backend>(self) -> Result<Adam<B>> {
         let bad = |reason: String| TensorError::InvalidArgument { op: "Adam", reason };
         if !(0.0..1.0).contains(&self.beta1) || !(0.0..1.0).contains(&self.beta2) {
-            return Err(bad(format!("betas must lie in [0, 1), got ({}, {})", self.beta1, self.beta2)));
+            return Err(bad(format!(
+                "betas must lie in [0, 1), got ({}, {})",
+                self.beta1, self.beta2
+            )));
         }
         if !(self.eps > 0.0) || !(self.weight_decay >= 0.0) {
             return Err(bad(format!(
@@ -119,8 +122,10 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
             };
             let (next, m, v) = B::adam_update(value.raw(), g.raw(), m.raw(), v.raw(), &hyper)?;
             p.set_value(Tensor::from_raw(next))?;
-            self.moments
-                .insert(p.name().to_string(), (Tensor::from_raw(m), Tensor::from_raw(v)));
+            self.moments.insert(
+                p.name().to_string(),
+                (Tensor::from_raw(m), Tensor::from_raw(v)),
+            );
         }
         Ok(())
     }
@@ -169,10 +174,12 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
         }
         let mut moments = BTreeMap::new();
         for (name, m) in firsts {
-            let v = seconds.remove(&name).ok_or_else(|| TensorError::InvalidArgument {
-                op: "Adam::load_state",
-                reason: format!("buffer `{name}/v` is missing"),
-            })?;
+            let v = seconds
+                .remove(&name)
+                .ok_or_else(|| TensorError::InvalidArgument {
+                    op: "Adam::load_state",
+                    reason: format!("buffer `{name}/v` is missing"),
+                })?;
             moments.insert(name, (m, v));
         }
         if let Some(name) = seconds.keys().next() {

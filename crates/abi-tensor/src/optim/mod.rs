@@ -105,7 +105,9 @@ pub fn load_checkpoint<B: Backend>(
         .get("optimizer.step")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| bad("no valid optimizer.step in the header".into()))?;
-    store.assign(&params, true).map_err(|e| bad(e.to_string()))?;
+    store
+        .assign(&params, true)
+        .map_err(|e| bad(e.to_string()))?;
     optimizer
         .load_state(OptimizerState {
             kind,

@@ -72,7 +72,8 @@ impl LrSchedule {
                 alpha,
             } => {
                 if step < warmup_steps {
-                    return warmup_start + (peak - warmup_start) * step as f64 / warmup_steps as f64;
+                    return warmup_start
+                        + (peak - warmup_start) * step as f64 / warmup_steps as f64;
                 }
                 let span = total_steps.saturating_sub(warmup_steps).max(1) as f64;
                 let progress = ((step - warmup_steps) as f64 / span).min(1.0);

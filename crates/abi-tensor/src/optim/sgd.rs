@@ -66,7 +66,9 @@ impl<B: Backend> Optimizer<B> for Sgd<B> {
         crate::no_grad::<B, _>(|| {
             for p in params.iter().filter(|p| p.is_trainable()) {
                 let value = p.value();
-                let Some(mut g) = grads.get(&value) else { continue };
+                let Some(mut g) = grads.get(&value) else {
+                    continue;
+                };
                 let w = value.detach();
                 if c.weight_decay > 0.0 {
                     g = g.add(&w.mul_scalar(c.weight_decay)?)?;
@@ -121,10 +123,12 @@ impl<B: Backend> Optimizer<B> for Sgd<B> {
         }
         let mut velocity = BTreeMap::new();
         for (key, t) in state.buffers {
-            let name = key.strip_suffix("/velocity").ok_or_else(|| TensorError::InvalidArgument {
-                op: "Sgd::load_state",
-                reason: format!("unexpected buffer `{key}`"),
-            })?;
+            let name =
+                key.strip_suffix("/velocity")
+                    .ok_or_else(|| TensorError::InvalidArgument {
+                        op: "Sgd::load_state",
+                        reason: format!("unexpected buffer `{key}`"),
+                    })?;
             velocity.insert(name.to_string(), t);
         }
         self.velocity = velocity;

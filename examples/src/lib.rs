@@ -1,0 +1,1 @@
+//! Runnable examples of abi; see `examples/*.rs` and the workspace README.
