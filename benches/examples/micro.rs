@@ -33,6 +33,7 @@ fn main() -> Result<()> {
         time("x + x", || x.add(&x))?;
         time("relu", || x.relu())?;
         time("x @ w", || x.matmul(&w))?;
+        time("x @ w (again)", || x.matmul(&w))?;
         time("x^T @ x", || x.t()?.matmul(&x))?;
         time("x @ w^T", || x.matmul(&w.t()?))?;
         time("sum axis 0", || x.sum(&[0], false))?;

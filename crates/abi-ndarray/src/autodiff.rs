@@ -66,7 +66,7 @@ pub(crate) fn backward<F: NdFloat>(
         };
         match &t.node.grad_fn {
             Some(gf) => {
-                let input_grads = (gf.backward)(&g, &t.node.value, &gf.inputs);
+                let input_grads = (gf.backward)(g, &t.node.value, &gf.inputs);
                 for (input, ig) in gf.inputs.iter().zip(input_grads) {
                     if let (true, Some(ig)) = (input.tracked(), ig) {
                         accumulate(&mut grads, input.node.id, ig);

@@ -133,6 +133,10 @@ impl<F: NdFloat> Backend for NdArray<F> {
         kernels::matmul::matmul(a, b)
     }
 
+    fn linear(x: &NdTensor<F>, w: &NdTensor<F>, b: Option<&NdTensor<F>>) -> Result<NdTensor<F>> {
+        kernels::matmul::linear(x, w, b)
+    }
+
     fn reduce(op: ReduceOp, x: &NdTensor<F>, axes: &[usize], keepdim: bool) -> Result<NdTensor<F>> {
         kernels::reduce::reduce(op, x, axes, keepdim)
     }
@@ -227,8 +231,8 @@ impl<F: NdFloat> Backend for NdArray<F> {
     fn adam_update(
         param: &NdTensor<F>,
         grad: &NdTensor<F>,
-        m: &NdTensor<F>,
-        v: &NdTensor<F>,
+        m: NdTensor<F>,
+        v: NdTensor<F>,
         s: &AdamStep,
     ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
         kernels::optim::adam_update(param, grad, m, v, s)

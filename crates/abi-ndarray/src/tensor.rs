@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::NdFloat;
 
-/// The backward rule of one recorded operation: given the gradient of the output, the output
-/// value and the inputs, the gradients of the inputs (`None` where an input needs none).
+/// The backward rule of one recorded operation: given the gradient of the output (owned, so a
+/// rule may reuse its buffer), the output value and the inputs, the gradients of the inputs (`None` where an input needs none).
 pub(crate) type BackwardFn<F> =
-    dyn Fn(&ArrayD<F>, &ArrayD<F>, &[NdTensor<F>]) -> Vec<Option<ArrayD<F>>> + Send + Sync;
+    dyn Fn(ArrayD<F>, &ArrayD<F>, &[NdTensor<F>]) -> Vec<Option<ArrayD<F>>> + Send + Sync;
 
 pub(crate) struct GradFn<F: NdFloat> {
     pub(crate) inputs: Vec<NdTensor<F>>,
@@ -81,7 +81,7 @@ impl<F: NdFloat> NdTensor<F> {
     pub(crate) fn record(
         value: ArrayD<F>,
         inputs: &[&NdTensor<F>],
-        backward: impl Fn(&ArrayD<F>, &ArrayD<F>, &[NdTensor<F>]) -> Vec<Option<ArrayD<F>>>
+        backward: impl Fn(ArrayD<F>, &ArrayD<F>, &[NdTensor<F>]) -> Vec<Option<ArrayD<F>>>
             + Send
             + Sync
             + 'static,
@@ -100,6 +100,14 @@ impl<F: NdFloat> NdTensor<F> {
     /// The array.
     pub fn array(&self) -> &ArrayD<F> {
         &self.node.value
+    }
+
+    /// The array, without a copy when this handle is its only owner.
+    pub fn into_array(self) -> ArrayD<F> {
+        match Arc::try_unwrap(self.node) {
+            Ok(node) => Arc::try_unwrap(node.value).unwrap_or_else(|shared| (*shared).clone()),
+            Err(node) => (*node.value).clone(),
+        }
     }
 
     pub(crate) fn tracked(&self) -> bool {

@@ -65,6 +65,20 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
 
     /// Matrix product of the last two axes, batch axes broadcast: `[.., m, k] @ [.., k, n]`.
     fn matmul(a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
+    /// Affine map `x @ w + b` for `x (n, in)`, `w (in, out)`, `b (out)`: one node instead of a
+    /// product and a broadcast add. The default composes [`Backend::matmul`] and
+    /// [`Backend::binary`]; backends may fuse the bias into the product.
+    fn linear(
+        x: &Self::Tensor,
+        w: &Self::Tensor,
+        b: Option<&Self::Tensor>,
+    ) -> Result<Self::Tensor> {
+        let y = Self::matmul(x, w)?;
+        match b {
+            Some(b) => Self::binary(BinaryOp::Add, &y, b),
+            None => Ok(y),
+        }
+    }
     /// A reduction over `axes` (checked, any order), keeping unit axes when `keepdim`.
     fn reduce(
         op: ReduceOp,
@@ -132,13 +146,14 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     // ---- fused optimiser kernels (optional) -----------------------------------------------
 
     /// One Adam / AdamW update of a parameter, untracked: returns the new
-    /// `(parameter, first moment, second moment)`. The default composes tensor operations;
+    /// `(parameter, first moment, second moment)`. The moments are taken by value so a backend
+    /// can update their storage in place. The default composes tensor operations;
     /// backends may fuse it into one pass.
     fn adam_update(
         param: &Self::Tensor,
         grad: &Self::Tensor,
-        m: &Self::Tensor,
-        v: &Self::Tensor,
+        m: Self::Tensor,
+        v: Self::Tensor,
         s: &AdamStep,
     ) -> Result<(Self::Tensor, Self::Tensor, Self::Tensor)> {
         crate::no_grad::<Self, _>(|| {
@@ -147,10 +162,10 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
             if s.l2 > 0.0 {
                 g = g.add(&w.mul_scalar(s.l2)?)?;
             }
-            let m = Tensor::<Self>::from_raw(m.clone())
+            let m = Tensor::<Self>::from_raw(m)
                 .mul_scalar(s.beta1)?
                 .add(&g.mul_scalar(1.0 - s.beta1)?)?;
-            let v = Tensor::<Self>::from_raw(v.clone())
+            let v = Tensor::<Self>::from_raw(v)
                 .mul_scalar(s.beta2)?
                 .add(&g.square()?.mul_scalar(1.0 - s.beta2)?)?;
             let denom = v.mul_scalar(1.0 / s.bias2)?.sqrt()?.add_scalar(s.eps)?;

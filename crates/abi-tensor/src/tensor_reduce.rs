@@ -86,6 +86,20 @@ impl<B: Backend> Tensor<B> {
         B::matmul(self.raw(), other.raw()).map(Self::from_raw)
     }
 
+    /// Affine map `self @ w + b` of a matrix `(n, in)` with `w (in, out)` and `b (out)`.
+    pub fn linear(&self, w: &Self, b: Option<&Self>) -> Result<Self> {
+        let (xs, ws) = (self.shape(), w.shape());
+        let bias_ok = b.is_none_or(|b| b.shape() == [ws.get(1).copied().unwrap_or(0)]);
+        if xs.len() != 2 || ws.len() != 2 || xs[1] != ws[0] || !bias_ok {
+            return Err(TensorError::ShapeMismatch {
+                op: "linear",
+                lhs: xs,
+                rhs: ws,
+            });
+        }
+        B::linear(self.raw(), w.raw(), b.map(|b| b.raw())).map(Self::from_raw)
+    }
+
     /// The squared Euclidean norm of all elements (rank 0).
     pub fn sum_squares(&self) -> Result<Self> {
         self.square()?.sum_all()

@@ -1,6 +1,8 @@
 //! Unary, binary, comparison and selection kernels with their gradient rules.
 
-use super::{broadcast_view, map, sum_to_shape, zip_map};
+use super::{
+    broadcast_view, map, map_inplace, sum_to_shape, sum_to_shape_ref, zip_inplace, zip_map,
+};
 use crate::tensor::NdTensor;
 use crate::NdFloat;
 use abi_tensor::shape::broadcast_shapes;
@@ -83,14 +85,14 @@ fn forward<F: NdFloat>(op: UnaryOp, x: &ArrayD<F>) -> ArrayD<F> {
 }
 
 /// `g · f'(x)` given the gradient `g`, the input `x` and the output `y`.
-fn backward<F: NdFloat>(op: UnaryOp, g: &ArrayD<F>, x: &ArrayD<F>, y: &ArrayD<F>) -> ArrayD<F> {
+fn backward<F: NdFloat>(op: UnaryOp, g: ArrayD<F>, x: &ArrayD<F>, y: &ArrayD<F>) -> ArrayD<F> {
     let one = F::one();
     match op {
-        UnaryOp::Neg => map(g, |v| -v),
-        UnaryOp::Exp => zip_map(g, y, |g, y| g * y),
-        UnaryOp::Log => zip_map(g, x, |g, x| g / x),
-        UnaryOp::Sqrt => zip_map(g, y, |g, y| g * c::<F>(0.5) / y),
-        UnaryOp::Abs => zip_map(g, x, |g, x| {
+        UnaryOp::Neg => map_inplace(g, |v| -v),
+        UnaryOp::Exp => zip_inplace(g, y, |g, y| g * y),
+        UnaryOp::Log => zip_inplace(g, x, |g, x| g / x),
+        UnaryOp::Sqrt => zip_inplace(g, y, |g, y| g * c::<F>(0.5) / y),
+        UnaryOp::Abs => zip_inplace(g, x, |g, x| {
             if x > F::zero() {
                 g
             } else if x < F::zero() {
@@ -99,45 +101,48 @@ fn backward<F: NdFloat>(op: UnaryOp, g: &ArrayD<F>, x: &ArrayD<F>, y: &ArrayD<F>
                 F::zero()
             }
         }),
-        UnaryOp::Tanh => zip_map(g, y, move |g, y| g * (one - y * y)),
-        UnaryOp::Sigmoid => zip_map(g, y, move |g, y| g * y * (one - y)),
-        UnaryOp::Relu => zip_map(g, x, |g, x| if x > F::zero() { g } else { F::zero() }),
-        UnaryOp::Gelu => zip_map(g, x, |g, x| {
+        UnaryOp::Tanh => zip_inplace(g, y, move |g, y| g * (one - y * y)),
+        UnaryOp::Sigmoid => zip_inplace(g, y, move |g, y| g * y * (one - y)),
+        UnaryOp::Relu => zip_inplace(g, x, |g, x| if x > F::zero() { g } else { F::zero() }),
+        UnaryOp::Gelu => zip_inplace(g, x, |g, x| {
             let pdf = (-(x * x) * c(0.5)).exp() * c(0.398_942_280_401_432_7);
             g * (normal_cdf(x) + x * pdf)
         }),
-        UnaryOp::Silu => zip_map(g, x, move |g, x| {
+        UnaryOp::Silu => zip_inplace(g, x, move |g, x| {
             let s = sigmoid(x);
             g * (s + x * s * (one - s))
         }),
         UnaryOp::Elu(alpha) => {
             let a: F = c(alpha);
-            Zip::from(g)
-                .and(x)
-                .and(y)
-                .map_collect(move |&g, &x, &y| if x > F::zero() { g } else { g * (y + a) })
+            let mut g = g;
+            Zip::from(&mut g).and(x).and(y).for_each(move |g, &x, &y| {
+                if x <= F::zero() {
+                    *g = *g * (y + a);
+                }
+            });
+            g
         }
-        UnaryOp::Softplus => zip_map(g, x, |g, x| g * sigmoid(x)),
-        UnaryOp::Log1p => zip_map(g, x, move |g, x| g / (one + x)),
-        UnaryOp::Expm1 => zip_map(g, y, move |g, y| g * (y + one)),
-        UnaryOp::Sin => zip_map(g, x, |g, x| g * x.cos()),
-        UnaryOp::Cos => zip_map(g, x, |g, x| -g * x.sin()),
-        UnaryOp::Asinh => zip_map(g, x, move |g, x| g / (x * x + one).sqrt()),
-        UnaryOp::Square => zip_map(g, x, |g, x| g * x * c(2.0)),
-        UnaryOp::Recip => zip_map(g, y, |g, y| -g * y * y),
+        UnaryOp::Softplus => zip_inplace(g, x, |g, x| g * sigmoid(x)),
+        UnaryOp::Log1p => zip_inplace(g, x, move |g, x| g / (one + x)),
+        UnaryOp::Expm1 => zip_inplace(g, y, move |g, y| g * (y + one)),
+        UnaryOp::Sin => zip_inplace(g, x, |g, x| g * x.cos()),
+        UnaryOp::Cos => zip_inplace(g, x, |g, x| -g * x.sin()),
+        UnaryOp::Asinh => zip_inplace(g, x, move |g, x| g / (x * x + one).sqrt()),
+        UnaryOp::Square => zip_inplace(g, x, |g, x| g * x * c(2.0)),
+        UnaryOp::Recip => zip_inplace(g, y, |g, y| -g * y * y),
         UnaryOp::Powf(p) => {
             let pf: F = c(p);
             let pm1: F = c(p - 1.0);
-            zip_map(g, x, move |g, x| g * pf * x.powf(pm1))
+            zip_inplace(g, x, move |g, x| g * pf * x.powf(pm1))
         }
-        UnaryOp::AddScalar(_) => g.clone(),
+        UnaryOp::AddScalar(_) => g,
         UnaryOp::MulScalar(s) => {
             let s: F = c(s);
-            map(g, move |g| g * s)
+            map_inplace(g, move |g| g * s)
         }
         UnaryOp::Clamp { min, max } => {
             let (lo, hi): (F, F) = (c(min), c(max));
-            zip_map(
+            zip_inplace(
                 g,
                 x,
                 move |g, x| if x >= lo && x <= hi { g } else { F::zero() },
@@ -196,15 +201,27 @@ pub(crate) fn binary<F: NdFloat>(
     };
     let shape = broadcast_shapes(name, a.array().shape(), b.array().shape())?;
     let y = binary_forward(op, a.array(), b.array(), &shape);
-    Ok(NdTensor::record(y, &[a, b], move |g, _y, inputs| {
+    Ok(NdTensor::record(y, &[a, b], move |g_owned, _y, inputs| {
+        let g = &g_owned;
         let (a, b) = (inputs[0].array(), inputs[1].array());
         let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
         let need_a = inputs[0].tracked();
         let need_b = inputs[1].tracked();
         let full = |x: &ArrayD<F>| broadcast_view(x, g.shape()).to_owned();
         let (ga, gb): (Option<ArrayD<F>>, Option<ArrayD<F>>) = match op {
-            BinaryOp::Add => (need_a.then(|| g.clone()), need_b.then(|| g.clone())),
-            BinaryOp::Sub => (need_a.then(|| g.clone()), need_b.then(|| map(g, |v| -v))),
+            BinaryOp::Add | BinaryOp::Sub => {
+                // b's gradient is reduced (or copied) first, so a's can take the buffer
+                let gb = need_b.then(|| {
+                    let reduced = sum_to_shape_ref(g, &sb);
+                    if op == BinaryOp::Sub {
+                        map_inplace(reduced, |v| -v)
+                    } else {
+                        reduced
+                    }
+                });
+                let ga = need_a.then(|| sum_to_shape(g_owned, &sa));
+                return vec![ga, gb];
+            }
             BinaryOp::Mul => (
                 need_a.then(|| zip_map(g, &full(b), |g, y| g * y)),
                 need_b.then(|| zip_map(g, &full(a), |g, x| g * x)),
@@ -293,7 +310,8 @@ pub(crate) fn where_cond<F: NdFloat>(
         .and(&broadcast_view(b.array(), &shape))
         .map_collect(|&m, &x, &y| if m != F::zero() { x } else { y });
     let mask = mask.array().clone();
-    Ok(NdTensor::record(y, &[a, b], move |g, _y, inputs| {
+    Ok(NdTensor::record(y, &[a, b], move |g_owned, _y, inputs| {
+        let g = &g_owned;
         let m = broadcast_view(&mask, g.shape());
         let pick = |on_true: bool| {
             Zip::from(g).and(&m).map_collect(|&g, &m| {

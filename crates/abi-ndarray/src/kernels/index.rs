@@ -23,7 +23,8 @@ pub(crate) fn index_select<F: NdFloat>(
     }
     let y = x.array().select(Axis(axis), indices);
     let indices = indices.to_vec();
-    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
+        let g = &g_owned;
         let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
         for (i, &idx) in indices.iter().enumerate() {
             let mut dst = full.index_axis_mut(Axis(axis), idx);
@@ -111,7 +112,8 @@ pub(crate) fn gather<F: NdFloat>(
     let shape = x.array().shape().to_vec();
     let pos = positions("gather", index.array(), axis, &shape)?;
     let y = gather_array(x.array(), axis, &pos);
-    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
+        let g = &g_owned;
         let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
         scatter_add_into(&mut full, axis, &pos, &g.as_standard_layout().to_owned());
         vec![Some(full)]
@@ -140,12 +142,17 @@ pub(crate) fn scatter_add<F: NdFloat>(
         &pos,
         &src.array().as_standard_layout().to_owned(),
     );
-    Ok(NdTensor::record(y, &[x, src], move |g, _y, inputs| {
-        vec![
-            inputs[0].tracked().then(|| g.clone()),
-            inputs[1].tracked().then(|| gather_array(g, axis, &pos)),
-        ]
-    }))
+    Ok(NdTensor::record(
+        y,
+        &[x, src],
+        move |g_owned, _y, inputs| {
+            let g = &g_owned;
+            vec![
+                inputs[0].tracked().then(|| g.clone()),
+                inputs[1].tracked().then(|| gather_array(g, axis, &pos)),
+            ]
+        },
+    ))
 }
 
 pub(crate) fn searchsorted<F: NdFloat>(

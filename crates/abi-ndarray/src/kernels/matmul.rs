@@ -11,12 +11,12 @@ use rayon::prelude::*;
 /// Products with fewer multiply-adds than this run on one thread.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
-/// `c = a @ b` for 2-D views of any strides (transposed views need no copy), writing every
-/// element of `c` without reading it.
+/// `c = a @ b` (or `c += a @ b` when `accumulate`) for 2-D views of any strides (transposed
+/// views need no copy); without `accumulate`, every element of `c` is written and none read.
 ///
 /// # Safety
 /// `c` must point to an `(m, n)` matrix with strides `(c_rs, c_cs)` that is valid for writes
-/// and does not overlap `a` or `b`.
+/// (and initialised when `accumulate`) and does not overlap `a` or `b`.
 unsafe fn gemm_2d<F: NdFloat>(
     a: ArrayView2<F>,
     b: ArrayView2<F>,
@@ -24,6 +24,7 @@ unsafe fn gemm_2d<F: NdFloat>(
     c_rs: isize,
     c_cs: isize,
     parallel: bool,
+    accumulate: bool,
 ) {
     let (m, k) = a.dim();
     let n = b.dim().1;
@@ -31,6 +32,9 @@ unsafe fn gemm_2d<F: NdFloat>(
         return;
     }
     if k == 0 {
+        if accumulate {
+            return;
+        }
         for i in 0..m as isize {
             for j in 0..n as isize {
                 // SAFETY: (i, j) lies inside the matrix the caller described.
@@ -48,7 +52,8 @@ unsafe fn gemm_2d<F: NdFloat>(
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     // SAFETY: `a` and `b` are valid views for their shapes and strides; the caller guarantees
-    // `c`; `read_dst = false` means `c` is only written, so it may be uninitialised.
+    // `c`; with `read_dst = false` `c` is only written (it may be uninitialised), otherwise the
+    // product is added to its (initialised) contents.
     unsafe {
         gemm::gemm(
             m,
@@ -57,14 +62,14 @@ unsafe fn gemm_2d<F: NdFloat>(
             c,
             c_cs,
             c_rs,
-            false,
+            accumulate,
             a.as_ptr(),
             a_cs,
             a_rs,
             b.as_ptr(),
             b_cs,
             b_rs,
-            F::zero(),
+            F::one(),
             F::one(),
             false,
             false,
@@ -92,7 +97,7 @@ pub(crate) fn matmul_views<F: NdFloat>(
     let out_ptr = out.as_mut_ptr() as *mut F;
     if r == 2 {
         // SAFETY: `out` is a fresh standard-layout (m, n) array, written in full by gemm.
-        unsafe { gemm_2d(as_2d(a), as_2d(b), out_ptr, n as isize, 1, true) };
+        unsafe { gemm_2d(as_2d(a), as_2d(b), out_ptr, n as isize, 1, true, false) };
         // SAFETY: every element was written above.
         return unsafe { out.assume_init() };
     }
@@ -134,6 +139,7 @@ pub(crate) fn matmul_views<F: NdFloat>(
                 n as isize,
                 1,
                 parallel,
+                false,
             )
         }
     };
@@ -156,7 +162,8 @@ fn swap_last_two<F: NdFloat>(x: &ArrayD<F>) -> ArrayViewD<'_, F> {
 pub(crate) fn matmul<F: NdFloat>(a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdTensor<F>> {
     let out_shape = matmul_shape(a.array().shape(), b.array().shape())?;
     let y = matmul_views(a.array().view(), b.array().view(), &out_shape);
-    Ok(NdTensor::record(y, &[a, b], move |g, _y, inputs| {
+    Ok(NdTensor::record(y, &[a, b], move |g_owned, _y, inputs| {
+        let g = &g_owned;
         let (a, b) = (inputs[0].array(), inputs[1].array());
         let ga = inputs[0].tracked().then(|| {
             // dA = g @ Bᵀ, summed over broadcast batch axes
@@ -175,5 +182,72 @@ pub(crate) fn matmul<F: NdFloat>(a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdT
             sum_to_shape(full, b.shape())
         });
         vec![ga, gb]
+    }))
+}
+
+/// `x @ w + b` for 2-D `x`, `w`: the output starts as the broadcast bias and the product is
+/// accumulated into it, so the bias costs no extra pass and no extra node.
+pub(crate) fn linear<F: NdFloat>(
+    x: &NdTensor<F>,
+    w: &NdTensor<F>,
+    b: Option<&NdTensor<F>>,
+) -> Result<NdTensor<F>> {
+    let (xa, wa) = (x.array(), w.array());
+    let shape_ok = xa.ndim() == 2 && wa.ndim() == 2 && xa.shape()[1] == wa.shape()[0];
+    let bias_ok = b.is_none_or(|b| b.array().shape() == [wa.shape()[1]]);
+    if !shape_ok || !bias_ok {
+        return Err(abi_tensor::TensorError::ShapeMismatch {
+            op: "linear",
+            lhs: xa.shape().to_vec(),
+            rhs: wa.shape().to_vec(),
+        });
+    }
+    let (m, n) = (xa.shape()[0], wa.shape()[1]);
+    let y = match b {
+        Some(b) => {
+            let bias = b.array().as_standard_layout();
+            let bias = bias
+                .as_slice()
+                .unwrap_or_else(|| unreachable!("standard layout"));
+            let mut data = Vec::with_capacity(m * n);
+            for _ in 0..m {
+                data.extend_from_slice(bias);
+            }
+            let mut out = ndarray::Array2::from_shape_vec((m, n), data)
+                .unwrap_or_else(|_| unreachable!("length matches the shape"));
+            let out_ptr = out.as_mut_ptr();
+            // SAFETY: `out` is an initialised standard-layout (m, n) array not aliasing x or w.
+            unsafe {
+                gemm_2d(
+                    as_2d(xa.view()),
+                    as_2d(wa.view()),
+                    out_ptr,
+                    n as isize,
+                    1,
+                    true,
+                    true,
+                )
+            };
+            out.into_dyn()
+        }
+        None => matmul_views(xa.view(), wa.view(), &[m, n]),
+    };
+    let inputs: Vec<&NdTensor<F>> = match b {
+        Some(b) => vec![x, w, b],
+        None => vec![x, w],
+    };
+    Ok(NdTensor::record(y, &inputs, move |g, _y, inputs| {
+        let (x, w) = (inputs[0].array(), inputs[1].array());
+        let gx = inputs[0]
+            .tracked()
+            .then(|| matmul_views(g.view(), swap_last_two(w), x.shape()));
+        let gw = inputs[1]
+            .tracked()
+            .then(|| matmul_views(swap_last_two(x), g.view(), w.shape()));
+        let mut out = vec![gx, gw];
+        if let Some(b) = inputs.get(2) {
+            out.push(b.tracked().then(|| super::sum_leading_axes(&g, 1)));
+        }
+        out
     }))
 }

@@ -35,6 +35,34 @@ pub(crate) fn zip_map<F: NdFloat>(
     }
 }
 
+/// `f` applied to every element in place (the buffer is reused).
+pub(crate) fn map_inplace<F: NdFloat>(
+    mut x: ArrayD<F>,
+    f: impl Fn(F) -> F + Sync + Send,
+) -> ArrayD<F> {
+    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+        x.par_mapv_inplace(f);
+    } else {
+        x.mapv_inplace(f);
+    }
+    x
+}
+
+/// `g = f(g, x)` elementwise in place, for equally shaped arrays (the buffer of `g` is reused).
+pub(crate) fn zip_inplace<F: NdFloat>(
+    mut g: ArrayD<F>,
+    x: &ArrayD<F>,
+    f: impl Fn(F, F) -> F + Sync + Send,
+) -> ArrayD<F> {
+    let z = Zip::from(&mut g).and(x);
+    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+        z.par_for_each(|g, &x| *g = f(*g, x));
+    } else {
+        z.for_each(|g, &x| *g = f(*g, x));
+    }
+    g
+}
+
 /// Sums a broadcast gradient back to the shape of the operand it came from.
 pub(crate) fn sum_to_shape<F: NdFloat>(g: ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
     if g.shape() == shape {
@@ -63,6 +91,18 @@ pub(crate) fn broadcast_view<'a, F: NdFloat>(
 ) -> ndarray::ArrayViewD<'a, F> {
     x.broadcast(IxDyn(shape))
         .unwrap_or_else(|| unreachable!("broadcast shapes were checked"))
+}
+
+/// [`sum_to_shape`] of a borrowed gradient: copies only when no reduction is needed.
+pub(crate) fn sum_to_shape_ref<F: NdFloat>(g: &ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+    if g.shape() == shape {
+        return g.clone();
+    }
+    let extra = g.ndim() - shape.len();
+    if extra > 0 {
+        return sum_to_shape(sum_leading_axes(g, extra), shape);
+    }
+    sum_to_shape(g.clone(), shape)
 }
 
 /// Sums over the first `n` axes. Standard-layout arrays take a row-accumulation path that

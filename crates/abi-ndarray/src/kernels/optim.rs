@@ -8,23 +8,15 @@ use ndarray::Zip;
 pub(crate) fn adam_update<F: NdFloat>(
     param: &NdTensor<F>,
     grad: &NdTensor<F>,
-    m: &NdTensor<F>,
-    v: &NdTensor<F>,
+    m: NdTensor<F>,
+    v: NdTensor<F>,
     s: &AdamStep,
 ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
     let shape = param.array().shape();
-    for (name, t) in [
-        ("gradient", grad),
-        ("first moment", m),
-        ("second moment", v),
-    ] {
+    for t in [grad, &m, &v] {
         if t.array().shape() != shape {
             return Err(TensorError::ShapeMismatch {
-                op: match name {
-                    "gradient" => "adam_update (gradient)",
-                    "first moment" => "adam_update (first moment)",
-                    _ => "adam_update (second moment)",
-                },
+                op: "adam_update",
                 lhs: shape.to_vec(),
                 rhs: t.array().shape().to_vec(),
             });
@@ -37,8 +29,9 @@ pub(crate) fn adam_update<F: NdFloat>(
     let step = c(s.lr / s.bias1);
     let decay = c(s.lr * s.decoupled);
     let mut p_new = param.array().to_owned();
-    let mut m_new = m.array().to_owned();
-    let mut v_new = v.array().to_owned();
+    // the moments are normally held only by the optimiser: update their storage in place
+    let mut m_new = m.into_array();
+    let mut v_new = v.into_array();
     Zip::from(&mut p_new)
         .and(&mut m_new)
         .and(&mut v_new)

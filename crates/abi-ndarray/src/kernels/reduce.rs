@@ -90,7 +90,8 @@ pub(crate) fn reduce<F: NdFloat>(
             .unwrap_or_else(|_| unreachable!("reduced element count is preserved"))
     };
     let n: usize = axes.iter().map(|&a| in_shape[a]).product();
-    Ok(NdTensor::record(y, &[x], move |g, _y, inputs| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, inputs| {
+        let g = &g_owned;
         let x = inputs[0].array();
         let kept_shape = kept.shape();
         let g = g
@@ -150,7 +151,8 @@ fn cumsum_array<F: NdFloat>(x: &ArrayD<F>, axis: usize, reverse: bool) -> ArrayD
 pub(crate) fn cumsum<F: NdFloat>(x: &NdTensor<F>, axis: usize) -> Result<NdTensor<F>> {
     check_axis("cumsum", axis, x.array().ndim())?;
     let y = cumsum_array(x.array(), axis, false);
-    Ok(NdTensor::record(y, &[x], move |g, _y, _inputs| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, _inputs| {
+        let g = &g_owned;
         vec![Some(cumsum_array(g, axis, true))]
     }))
 }

@@ -14,6 +14,16 @@ pub(crate) fn reshape_array<F: NdFloat>(x: &ArrayD<F>, shape: &[usize]) -> Array
         .unwrap_or_else(|_| unreachable!("element count was checked"))
 }
 
+/// Reshapes an owned array, copying only when it is not in standard layout.
+fn reshape_owned<F: NdFloat>(x: ArrayD<F>, shape: &[usize]) -> ArrayD<F> {
+    if x.is_standard_layout() {
+        x.into_shape_with_order(IxDyn(shape))
+            .unwrap_or_else(|_| unreachable!("element count was checked"))
+    } else {
+        reshape_array(&x, shape)
+    }
+}
+
 pub(crate) fn reshape<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Result<NdTensor<F>> {
     let in_shape = x.array().shape().to_vec();
     if in_shape.iter().product::<usize>() != shape.iter().product::<usize>() {
@@ -25,7 +35,7 @@ pub(crate) fn reshape<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Result<Nd
     }
     let y = reshape_array(x.array(), shape);
     Ok(NdTensor::record(y, &[x], move |g, _y, _| {
-        vec![Some(reshape_array(g, &in_shape))]
+        vec![Some(reshape_owned(g, &in_shape))]
     }))
 }
 
@@ -38,7 +48,7 @@ pub(crate) fn permute<F: NdFloat>(x: &NdTensor<F>, perm: &[usize]) -> Result<NdT
         inverse[p] = i;
     }
     Ok(NdTensor::record(y, &[x], move |g, _y, _| {
-        vec![Some(g.clone().permuted_axes(IxDyn(&inverse)))]
+        vec![Some(g.permuted_axes(IxDyn(&inverse)))]
     }))
 }
 
@@ -47,7 +57,7 @@ pub(crate) fn broadcast_to<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Resu
     check_broadcast_to("broadcast_to", &in_shape, shape)?;
     let y = super::broadcast_view(x.array(), shape).to_owned();
     Ok(NdTensor::record(y, &[x], move |g, _y, _| {
-        vec![Some(sum_to_shape(g.clone(), &in_shape))]
+        vec![Some(sum_to_shape(g, &in_shape))]
     }))
 }
 
@@ -76,7 +86,8 @@ pub(crate) fn cat<F: NdFloat>(xs: &[NdTensor<F>], axis: usize) -> Result<NdTenso
     })?;
     let lens: Vec<usize> = xs.iter().map(|x| x.array().shape()[axis]).collect();
     let refs: Vec<&NdTensor<F>> = xs.iter().collect();
-    Ok(NdTensor::record(y, &refs, move |g, _y, inputs| {
+    Ok(NdTensor::record(y, &refs, move |g_owned, _y, inputs| {
+        let g = &g_owned;
         let mut start = 0;
         lens.iter()
             .zip(inputs)
@@ -111,7 +122,8 @@ pub(crate) fn narrow<F: NdFloat>(
         .array()
         .slice_axis(Axis(axis), Slice::from(start..start + len))
         .to_owned();
-    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
+        let g = &g_owned;
         let mut full = ArrayD::<F>::zeros(IxDyn(&shape));
         full.slice_axis_mut(Axis(axis), Slice::from(start..start + len))
             .assign(g);
@@ -130,7 +142,8 @@ fn flip_array<F: NdFloat>(x: &ArrayD<F>, axes: &[usize]) -> ArrayD<F> {
 pub(crate) fn flip<F: NdFloat>(x: &NdTensor<F>, axes: &[usize]) -> Result<NdTensor<F>> {
     let axes = check_axes("flip", axes, x.array().ndim())?;
     let y = flip_array(x.array(), &axes);
-    Ok(NdTensor::record(y, &[x], move |g, _y, _| {
+    Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
+        let g = &g_owned;
         vec![Some(flip_array(g, &axes))]
     }))
 }

@@ -140,6 +140,8 @@ pub(crate) fn errors<B: Backend>(device: &B::Device) -> Vec<Failure> {
         expect_err("where", a.where_cond(&a, &b), |_| true)?;
         expect_err("matmul", a.matmul(&a), mismatch("matmul"))?;
         expect_err("reshape", a.reshape(&[5]), mismatch("reshape"))?;
+        expect_err("linear", a.linear(&a, None), mismatch("linear"))?;
+        expect_err("linear bias", a.linear(&b, Some(&c)), mismatch("linear"))?;
         expect_err("cat", Tensor::cat(&[a.clone(), b.clone()], 0), |e| {
             matches!(e, TensorError::ShapeMismatch { op: "cat", .. })
         })?;

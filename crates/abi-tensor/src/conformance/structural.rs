@@ -94,6 +94,24 @@ pub(crate) fn matmul<B: Backend>(device: &B::Device) -> Vec<Failure> {
         })
     })();
     report.record("matmul/transposed", case);
+    let case = (|| {
+        let xv = signed_values(12, 903);
+        let wv = signed_values(8, 904);
+        let bv = signed_values(4, 905);
+        let x = t::<B>(&xv, &[6, 2], device)?;
+        let w = t::<B>(&wv, &[2, 4], device)?;
+        let b = t::<B>(&bv, &[4], device)?;
+        let (mut want, shape) = host_matmul(&xv, &[6, 2], &wv, &[2, 4]);
+        for (i, v) in want.iter_mut().enumerate() {
+            *v += bv[i % 4];
+        }
+        check_values(&x.linear(&w, Some(&b)).map_err(err)?, &want, &shape)?;
+        check_gradients(&[x.clone(), w.clone(), b], &|xs| {
+            xs[0].linear(&xs[1], Some(&xs[2]))
+        })?;
+        check_gradients(&[x, w], &|xs| xs[0].linear(&xs[1], None))
+    })();
+    report.record("linear", case);
     report.into_failures()
 }
 

@@ -120,7 +120,8 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
                     (z.clone(), z)
                 }
             };
-            let (next, m, v) = B::adam_update(value.raw(), g.raw(), m.raw(), v.raw(), &hyper)?;
+            let (next, m, v) =
+                B::adam_update(value.raw(), g.raw(), m.into_raw(), v.into_raw(), &hyper)?;
             p.set_value(Tensor::from_raw(next))?;
             self.moments.insert(
                 p.name().to_string(),
