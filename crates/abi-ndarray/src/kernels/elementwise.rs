@@ -117,7 +117,7 @@ fn backward<F: NdFloat>(op: UnaryOp, g: ArrayD<F>, x: &ArrayD<F>, y: &ArrayD<F>)
             let mut g = g;
             Zip::from(&mut g).and(x).and(y).for_each(move |g, &x, &y| {
                 if x <= F::zero() {
-                    *g = *g * (y + a);
+                    *g *= y + a;
                 }
             });
             g
