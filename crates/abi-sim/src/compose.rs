@@ -1,0 +1,241 @@
+//! [`make_simulator`]: a simulator composed of per-draw functions, batched automatically.
+
+use crate::array::Array;
+use crate::batch::Batch;
+use crate::error::{Result, SimError};
+use crate::simulator::{check_finite, draw_rng, Simulator};
+use crate::vars::{Value, Vars};
+use ndarray::{ArrayD, IxDyn};
+use rand::RngCore;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+/// The error type user simulation functions may return (any error converts with `?`).
+pub type FnError = Box<dyn std::error::Error + Send + Sync>;
+
+type DrawFn =
+    Box<dyn Fn(&Vars, &mut ChaCha8Rng) -> std::result::Result<Vars, FnError> + Send + Sync>;
+type MetaFn = Box<dyn Fn(&mut ChaCha8Rng) -> std::result::Result<Vars, FnError> + Send + Sync>;
+
+/// Starts a simulator composed of per-draw functions (BayesFlow's `make_simulator`).
+///
+/// Each function receives the values of the functions before it (and of the meta function)
+/// by name, and an RNG of its own draw. Functions run once per draw, in parallel over the
+/// batch; their outputs are stacked into `(batch, ...)` arrays. An optional meta function runs
+/// once per batch (e.g. to draw the number of observations `n`), so data shapes may vary
+/// between batches; its values are passed to every function and returned repeated per row.
+///
+/// ```
+/// use abi_sim::{make_simulator, Simulator, Vars};
+/// use rand::{Rng, SeedableRng};
+/// use rand_distr::{Distribution, Normal};
+///
+/// let sim = make_simulator()
+///     .meta(|rng| Ok(Vars::new().with("n", rng.random_range(5..=10) as f64)))
+///     .then("prior", |_, rng| Ok(Vars::new().with("mu", Normal::new(0.0, 1.0)?.sample(rng))))
+///     .then("likelihood", |v, rng| {
+///         let (mu, n) = (v.scalar("mu")?, v.count("n")?);
+///         let noise = Normal::new(0.0, 1.0)?;
+///         Ok(Vars::new().with("x", (0..n).map(|_| mu + noise.sample(rng)).collect::<Vec<_>>()))
+///     });
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+/// let batch = sim.sample(32, &mut rng)?;
+/// let n = batch.f64("n")?[[0]] as usize;
+/// assert_eq!(batch.get("x")?.shape(), &[32, n]);
+/// # Ok::<(), abi_sim::SimError>(())
+/// ```
+pub fn make_simulator() -> ComposedSimulator {
+    ComposedSimulator {
+        meta: None,
+        steps: Vec::new(),
+        parallel: true,
+        check_finite: true,
+    }
+}
+
+/// A simulator built from per-draw functions; see [`make_simulator`].
+pub struct ComposedSimulator {
+    meta: Option<MetaFn>,
+    steps: Vec<(String, DrawFn)>,
+    parallel: bool,
+    check_finite: bool,
+}
+
+impl std::fmt::Debug for ComposedSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComposedSimulator")
+            .field("meta", &self.meta.is_some())
+            .field(
+                "steps",
+                &self.steps.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .field("parallel", &self.parallel)
+            .finish()
+    }
+}
+
+impl ComposedSimulator {
+    /// Sets the function drawn once per batch.
+    pub fn meta(
+        mut self,
+        f: impl Fn(&mut ChaCha8Rng) -> std::result::Result<Vars, FnError> + Send + Sync + 'static,
+    ) -> Self {
+        self.meta = Some(Box::new(f));
+        self
+    }
+
+    /// Appends a per-draw function under a name (used in error messages).
+    pub fn then(
+        mut self,
+        name: impl Into<String>,
+        f: impl Fn(&Vars, &mut ChaCha8Rng) -> std::result::Result<Vars, FnError> + Send + Sync + 'static,
+    ) -> Self {
+        self.steps.push((name.into(), Box::new(f)));
+        self
+    }
+
+    /// Runs draws on the rayon pool (default) or on the calling thread.
+    pub fn parallel(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
+    }
+
+    /// Turns off the check for non-finite outputs (use a [`Checked`](crate::Checked) wrapper
+    /// with [`NonFinitePolicy::Drop`](crate::NonFinitePolicy) to drop such draws instead).
+    pub fn allow_non_finite(mut self) -> Self {
+        self.check_finite = false;
+        self
+    }
+
+    fn draw(&self, meta: &Vars, seed: u64, index: usize) -> Result<Vars> {
+        let mut rng = draw_rng(seed, index as u64);
+        let mut vars = meta.clone();
+        let mut outputs = Vars::new();
+        for (name, step) in &self.steps {
+            let out = step(&vars, &mut rng).map_err(|e| SimError::Function {
+                function: name.clone(),
+                draw: index,
+                reason: e.to_string(),
+            })?;
+            for (key, value) in out.iter() {
+                if vars.get(key).is_ok() {
+                    return Err(SimError::Duplicate(format!(
+                        "{key} (set again by `{name}` at draw {index})"
+                    )));
+                }
+                vars.set(key, value.clone());
+                outputs.set(key, value.clone());
+            }
+        }
+        Ok(outputs)
+    }
+}
+
+fn stack(name: &str, draws: &[Vars]) -> Result<Array> {
+    let first = draws[0].get(name)?;
+    let mut shape = vec![draws.len()];
+    shape.extend_from_slice(first.shape());
+    let mut data = Vec::with_capacity(shape.iter().product());
+    for (i, d) in draws.iter().enumerate() {
+        let v = d.get(name)?;
+        if v.shape() != first.shape() {
+            return Err(SimError::Shape {
+                name: name.to_string(),
+                expected: first.shape().to_vec(),
+                got: v.shape().to_vec(),
+                context: format!(
+                    "draw {i} of one batch; vary shapes between batches with a meta function"
+                ),
+            });
+        }
+        data.extend_from_slice(v.data());
+    }
+    Ok(Array::F64(
+        ArrayD::from_shape_vec(IxDyn(&shape), data)
+            .unwrap_or_else(|_| unreachable!("length matches the shape")),
+    ))
+}
+
+fn value_array(v: &Value) -> ArrayD<f64> {
+    ArrayD::from_shape_vec(IxDyn(v.shape()), v.data().to_vec())
+        .unwrap_or_else(|_| unreachable!("a Value's data fills its shape"))
+}
+
+impl Simulator for ComposedSimulator {
+    fn sample(&self, batch_size: usize, rng: &mut dyn RngCore) -> Result<Batch> {
+        if batch_size == 0 {
+            return Err(SimError::invalid("sample", "batch size must be positive"));
+        }
+        let seed = rng.next_u64();
+        let meta = match &self.meta {
+            Some(f) => f(&mut draw_rng(seed, u64::MAX)).map_err(|e| SimError::Function {
+                function: "meta".into(),
+                draw: 0,
+                reason: e.to_string(),
+            })?,
+            None => Vars::new(),
+        };
+        let draws: Vec<Vars> = if self.parallel {
+            (0..batch_size)
+                .into_par_iter()
+                .map(|i| self.draw(&meta, seed, i))
+                .collect::<Result<_>>()?
+        } else {
+            (0..batch_size)
+                .map(|i| self.draw(&meta, seed, i))
+                .collect::<Result<_>>()?
+        };
+        let mut batch = Batch::new();
+        for name in draws[0].names() {
+            batch.insert(name, stack(name, &draws)?)?;
+        }
+        for (name, value) in meta.iter() {
+            batch.insert(name, Array::broadcast_rows(&value_array(value), batch_size))?;
+        }
+        if self.check_finite {
+            check_finite(&batch)?;
+        }
+        Ok(batch)
+    }
+}
+
+type BatchFn = Box<dyn Fn(usize, &mut dyn RngCore) -> Result<Batch> + Send + Sync>;
+
+/// A simulator from a user function that draws a whole batch at once (fully vectorised).
+///
+/// The output is checked: every entry must have `batch_size` rows and finite values.
+pub fn make_vectorized(
+    f: impl Fn(usize, &mut dyn RngCore) -> Result<Batch> + Send + Sync + 'static,
+) -> VectorizedSimulator {
+    VectorizedSimulator { f: Box::new(f) }
+}
+
+/// See [`make_vectorized`].
+pub struct VectorizedSimulator {
+    f: BatchFn,
+}
+
+impl std::fmt::Debug for VectorizedSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VectorizedSimulator")
+    }
+}
+
+impl Simulator for VectorizedSimulator {
+    fn sample(&self, batch_size: usize, rng: &mut dyn RngCore) -> Result<Batch> {
+        let batch = (self.f)(batch_size, rng)?;
+        batch.validate()?;
+        if let Some(rows) = batch.batch_size() {
+            if rows != batch_size {
+                let name = batch.names().next().unwrap_or_default().to_string();
+                return Err(SimError::BatchSize {
+                    name,
+                    expected: batch_size,
+                    got: rows,
+                });
+            }
+        }
+        check_finite(&batch)?;
+        Ok(batch)
+    }
+}
