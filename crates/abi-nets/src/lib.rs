@@ -2,8 +2,10 @@
 
 mod activation;
 mod dense;
+pub mod inference;
 mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
+pub use inference::{CouplingFlow, CouplingFlowConfig, InferenceNetwork, Mode};
 pub use mlp::{Mlp, MlpConfig};

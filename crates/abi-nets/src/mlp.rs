@@ -102,12 +102,26 @@ impl<B: Backend> Mlp<B> {
 
     /// Applies the network.
     pub fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
+        self.forward_with_dropout(x, 0.0, None)
+    }
+
+    /// Applies the network with dropout of `rate` after each hidden activation when an RNG
+    /// is given (training); without one, dropout is off (inference).
+    pub fn forward_with_dropout(
+        &self,
+        x: &Tensor<B>,
+        rate: f64,
+        mut train: Option<&mut (dyn rand::RngCore + '_)>,
+    ) -> Result<Tensor<B>> {
         let last = self.layers.len() - 1;
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.forward(&h)?;
             if i < last {
                 h = self.activation.apply(&h)?;
+                if let (Some(rng), true) = (train.as_deref_mut(), rate > 0.0) {
+                    h = h.dropout(rate, true, rng)?;
+                }
             }
         }
         Ok(h)

@@ -124,7 +124,11 @@ impl<B: Backend> Tensor<B> {
     }
 
     /// Standard-normal draws from the given RNG (deterministic for a seeded RNG).
-    pub fn randn(shape: &[usize], rng: &mut impl Rng, device: &B::Device) -> Result<Self> {
+    pub fn randn(
+        shape: &[usize],
+        rng: &mut (impl Rng + ?Sized),
+        device: &B::Device,
+    ) -> Result<Self> {
         let data: Vec<B::Elem> = (0..numel(shape))
             .map(|_| {
                 let z: f64 = StandardNormal.sample(rng);
@@ -139,7 +143,7 @@ impl<B: Backend> Tensor<B> {
         shape: &[usize],
         low: f64,
         high: f64,
-        rng: &mut impl Rng,
+        rng: &mut (impl Rng + ?Sized),
         device: &B::Device,
     ) -> Result<Self> {
         if !(low < high) {
@@ -159,7 +163,7 @@ impl<B: Backend> Tensor<B> {
     pub fn dropout_mask(
         shape: &[usize],
         rate: f64,
-        rng: &mut impl Rng,
+        rng: &mut (impl Rng + ?Sized),
         device: &B::Device,
     ) -> Result<Self> {
         if !(0.0..1.0).contains(&rate) {

@@ -87,7 +87,12 @@ impl<B: Backend> Tensor<B> {
 
     /// Inverted dropout: in training, zeroes each element with probability `rate` and scales
     /// the rest by `1 / (1 - rate)`; returns `self` unchanged when `training` is false.
-    pub fn dropout(&self, rate: f64, training: bool, rng: &mut impl Rng) -> Result<Self> {
+    pub fn dropout(
+        &self,
+        rate: f64,
+        training: bool,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<Self> {
         if !training || rate == 0.0 {
             return Ok(self.clone());
         }
