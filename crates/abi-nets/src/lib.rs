@@ -7,5 +7,5 @@ mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
-pub use inference::{CouplingFlow, CouplingFlowConfig, InferenceNetwork, Mode};
+pub use inference::{CouplingFlow, CouplingFlowConfig, CouplingTransform, InferenceNetwork, Mode};
 pub use mlp::{Mlp, MlpConfig};

@@ -1,4 +1,4 @@
-use super::{ActNorm, AffineCoupling, InferenceNetwork, Mode, Permutation};
+use super::{ActNorm, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation};
 use crate::Activation;
 use abi_tensor::{no_grad, Backend, ParamPath, Result, Tensor, TensorError};
 use rand::{Rng, RngCore};
@@ -31,6 +31,8 @@ pub struct CouplingFlowConfig {
     pub permutation: PermutationKind,
     /// Whether each layer starts with ActNorm.
     pub actnorm: bool,
+    /// Affine (default) or spline couplings.
+    pub transform: CouplingTransform,
 }
 
 impl Default for CouplingFlowConfig {
@@ -42,6 +44,7 @@ impl Default for CouplingFlowConfig {
             dropout: 0.05,
             permutation: PermutationKind::Random,
             actnorm: true,
+            transform: CouplingTransform::Affine,
         }
     }
 }
@@ -49,12 +52,12 @@ impl Default for CouplingFlowConfig {
 struct Layer<B: Backend> {
     actnorm: Option<ActNorm<B>>,
     permutation: Option<Permutation>,
-    first: AffineCoupling<B>,
+    first: Coupling<B>,
     rotate: Permutation,
-    second: AffineCoupling<B>,
+    second: Coupling<B>,
 }
 
-/// A normalising flow of affine coupling layers with ActNorm and permutations, mapping
+/// A normalising flow of coupling layers (affine or spline) with ActNorm and permutations, mapping
 /// inference variables to a standard-normal latent (Dinh et al., 2017; Kingma & Dhariwal,
 /// 2018; as configured by BayesFlow, Radev et al., 2020).
 ///
@@ -101,7 +104,7 @@ impl CouplingFlowConfig {
         for i in 0..self.depth {
             let p = path.sub(i);
             let coupling = |name: &str, split: usize, mut rng: &mut dyn RngCore| {
-                AffineCoupling::new(
+                Coupling::new(
                     &p.sub(name),
                     dim,
                     split,
@@ -109,6 +112,7 @@ impl CouplingFlowConfig {
                     &self.subnet_widths,
                     self.activation,
                     self.dropout,
+                    self.transform,
                     &mut rng,
                 )
             };

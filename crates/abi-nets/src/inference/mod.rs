@@ -1,12 +1,13 @@
 //! Inference networks: generative networks that learn `q(v | c)`.
 
 mod actnorm;
-mod affine_coupling;
+mod coupling;
 mod coupling_flow;
 mod permutation;
+pub mod spline;
 
 pub use actnorm::ActNorm;
-pub use affine_coupling::AffineCoupling;
+pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use permutation::Permutation;
 
