@@ -7,5 +7,8 @@ mod mlp;
 
 pub use activation::Activation;
 pub use dense::Dense;
-pub use inference::{CouplingFlow, CouplingFlowConfig, CouplingTransform, InferenceNetwork, Mode};
+pub use inference::{
+    CouplingFlow, CouplingFlowConfig, CouplingTransform, FlowMatching, FlowMatchingConfig,
+    InferenceNetwork, Mode,
+};
 pub use mlp::{Mlp, MlpConfig};

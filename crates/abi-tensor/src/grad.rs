@@ -72,13 +72,23 @@ impl<B: Backend> Gradients<B> {
 /// # Ok(()) }
 /// ```
 pub fn no_grad<B: Backend, R>(f: impl FnOnce() -> R) -> R {
+    with_grad_mode::<B, R>(false, f)
+}
+
+/// Runs `f` with gradient recording on (e.g. a divergence needed inside graph-free sampling),
+/// restoring the previous setting after.
+pub fn enable_grad<B: Backend, R>(f: impl FnOnce() -> R) -> R {
+    with_grad_mode::<B, R>(true, f)
+}
+
+fn with_grad_mode<B: Backend, R>(enabled: bool, f: impl FnOnce() -> R) -> R {
     struct Restore<B: Backend>(bool, std::marker::PhantomData<B>);
     impl<B: Backend> Drop for Restore<B> {
         fn drop(&mut self) {
             B::set_grad_enabled(self.0);
         }
     }
-    let previous = B::set_grad_enabled(false);
+    let previous = B::set_grad_enabled(enabled);
     let _restore = Restore::<B>(previous, std::marker::PhantomData);
     f()
 }

@@ -3,12 +3,15 @@
 mod actnorm;
 mod coupling;
 mod coupling_flow;
+mod flow_matching;
+pub mod ode;
 mod permutation;
 pub mod spline;
 
 pub use actnorm::ActNorm;
 pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
+pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use permutation::Permutation;
 
 use abi_tensor::{Backend, Result, Tensor};

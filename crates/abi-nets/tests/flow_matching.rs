@@ -1,0 +1,211 @@
+//! Flow matching: the ODE density is normalised, solvers agree, the stochastic divergence is
+//! unbiased, and it learns a conditional Gaussian.
+#![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
+
+use abi_ndarray::{Cpu, NdArray};
+use abi_nets::inference::ode::OdeSolver;
+use abi_nets::inference::Divergence;
+use abi_nets::{Activation, FlowMatching, FlowMatchingConfig, InferenceNetwork, Mode};
+use abi_tensor::optim::{clip_grad_norm, AdamConfig, LrSchedule, Optimizer};
+use abi_tensor::{Backend, ParamStore, Tensor};
+use rand::SeedableRng;
+
+fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
+    rand_chacha::ChaCha8Rng::seed_from_u64(seed)
+}
+
+fn small<B: Backend>(
+    cond: usize,
+    divergence: Divergence,
+    seed: u64,
+) -> (ParamStore<B>, FlowMatching<B>) {
+    let store = ParamStore::<B>::new(B::Device::default());
+    let config = FlowMatchingConfig {
+        widths: vec![32, 32],
+        activation: Activation::Tanh,
+        time_embedding_dim: 8,
+        solver: OdeSolver::DormandPrince {
+            rtol: 1e-6,
+            atol: 1e-8,
+            max_steps: 2000,
+        },
+        divergence,
+        ..FlowMatchingConfig::default()
+    };
+    let fm = config
+        .build(&store.root().sub("fm"), 2, cond, &mut rng(seed))
+        .unwrap();
+    (store, fm)
+}
+
+#[test]
+fn ode_density_integrates_to_one() {
+    type B = NdArray<f64>;
+    let (_s, fm) = small::<B>(0, Divergence::Exact, 1);
+    let (n, lo, hi) = (90usize, -7.0, 7.0);
+    let h = (hi - lo) / n as f64;
+    let mut pts = Vec::with_capacity(2 * n * n);
+    for i in 0..n {
+        for j in 0..n {
+            pts.push(lo + (i as f64 + 0.5) * h);
+            pts.push(lo + (j as f64 + 0.5) * h);
+        }
+    }
+    let grid = Tensor::<B>::from_f64(&pts, &[n * n, 2], &Cpu).unwrap();
+    let lp = fm.log_prob(&grid, None).unwrap().to_f64_vec().unwrap();
+    let total: f64 = lp.iter().map(|v| v.exp() * h * h).sum();
+    assert!((total - 1.0).abs() < 0.02, "density integrates to {total}");
+    // and the field is not trivial: the density is not the standard normal's
+    let z = Tensor::<B>::from_f64(&[0.0, 0.0], &[1, 2], &Cpu).unwrap();
+    let at_zero = fm.log_prob(&z, None).unwrap().to_scalar().unwrap();
+    assert!(
+        (at_zero + (2.0 * std::f64::consts::PI).ln()).abs() > 0.05,
+        "log p(0) = {at_zero}"
+    );
+}
+
+#[test]
+fn adaptive_and_fixed_step_samplers_agree() {
+    type B = NdArray<f64>;
+    let (_s, fm) = small::<B>(1, Divergence::Exact, 2);
+    let mut r = rng(3);
+    let z = Tensor::<B>::randn(&[64, 2], &mut r, &Cpu).unwrap();
+    let c = Tensor::<B>::randn(&[64, 1], &mut r, &Cpu).unwrap();
+    let adaptive = fm
+        .integrate_to_data(
+            &z,
+            Some(&c),
+            OdeSolver::DormandPrince {
+                rtol: 1e-7,
+                atol: 1e-9,
+                max_steps: 5000,
+            },
+        )
+        .unwrap();
+    let rk4 = fm
+        .integrate_to_data(&z, Some(&c), OdeSolver::Rk4 { steps: 200 })
+        .unwrap();
+    let euler = fm
+        .integrate_to_data(&z, Some(&c), OdeSolver::Euler { steps: 2000 })
+        .unwrap();
+    let diff = |a: &Tensor<B>, b: &Tensor<B>| {
+        a.sub(b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max(&[0, 1], false)
+            .unwrap()
+            .to_scalar()
+            .unwrap()
+    };
+    assert!(
+        diff(&adaptive, &rk4) < 1e-6,
+        "RK4 vs Dormand–Prince {}",
+        diff(&adaptive, &rk4)
+    );
+    assert!(
+        diff(&adaptive, &euler) < 1e-2,
+        "Euler vs Dormand–Prince {}",
+        diff(&adaptive, &euler)
+    );
+    assert!(diff(&adaptive, &z) > 0.1, "the field moves the points");
+}
+
+#[test]
+fn hutchinson_estimate_is_unbiased() {
+    type B = NdArray<f64>;
+    let (_s, exact) = small::<B>(0, Divergence::Exact, 4);
+    let (_s2, stochastic) = small::<B>(0, Divergence::Hutchinson { probes: 400 }, 4);
+    let x = Tensor::<B>::from_f64(&[0.3, -0.5, 1.2, 0.1], &[2, 2], &Cpu).unwrap();
+    let mut r = rng(5);
+    let solver = OdeSolver::Rk4 { steps: 20 };
+    let a = exact
+        .log_prob_with(&x, None, solver, &mut r)
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    let b = stochastic
+        .log_prob_with(&x, None, solver, &mut r)
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    for (a, b) in a.iter().zip(&b) {
+        assert!((a - b).abs() < 0.05, "exact {a} vs Hutchinson {b}");
+    }
+}
+
+#[test]
+fn learns_a_conditional_gaussian() {
+    let a = [[1.0, 0.5], [-0.3, 0.8]];
+    let l = [[0.7, 0.0], [0.3, 0.4]];
+    let cov = [[0.49, 0.21], [0.21, 0.25]];
+    let mut r = rng(8);
+    let store = ParamStore::<NdArray>::new(Cpu);
+    let config = FlowMatchingConfig {
+        widths: vec![64, 64, 64],
+        time_embedding_dim: 16,
+        solver: OdeSolver::Rk4 { steps: 30 },
+        ..FlowMatchingConfig::default()
+    };
+    let fm = config.build(&store.root(), 2, 2, &mut r).unwrap();
+    let steps = 2500u64;
+    let mut opt = AdamConfig::new(1e-3)
+        .with_schedule(LrSchedule::cosine_with_warmup(2e-3, 100, steps))
+        .build::<NdArray>()
+        .unwrap();
+    let batch = 256;
+    for _ in 0..steps {
+        let c = Tensor::<NdArray>::randn(&[batch, 2], &mut r, &Cpu).unwrap();
+        let z = Tensor::<NdArray>::randn(&[batch, 2], &mut r, &Cpu).unwrap();
+        let (cv, zv) = (c.to_f64_vec().unwrap(), z.to_f64_vec().unwrap());
+        let theta: Vec<f64> = (0..batch)
+            .flat_map(|b| {
+                let (c0, c1, z0, z1) = (cv[2 * b], cv[2 * b + 1], zv[2 * b], zv[2 * b + 1]);
+                [
+                    a[0][0] * c0 + a[0][1] * c1 + l[0][0] * z0,
+                    a[1][0] * c0 + a[1][1] * c1 + l[1][0] * z0 + l[1][1] * z1,
+                ]
+            })
+            .collect();
+        let theta = Tensor::<NdArray>::from_f64(&theta, &[batch, 2], &Cpu).unwrap();
+        let loss = fm.loss(&theta, Some(&c), Mode::Train, &mut r).unwrap();
+        let mut grads = loss.backward().unwrap();
+        let params = store.trainable_params();
+        clip_grad_norm(&mut grads, &params, 1.5).unwrap();
+        opt.step(&params, &grads).unwrap();
+    }
+    for c in [[0.0, 0.0], [1.0, -1.0], [-0.5, 1.5]] {
+        let ct = Tensor::<NdArray>::from_f64(&c, &[1, 2], &Cpu).unwrap();
+        let draws = fm
+            .sample(4000, Some(&ct), &mut r)
+            .unwrap()
+            .to_f64_vec()
+            .unwrap();
+        let n = 4000.0;
+        let m: Vec<f64> = (0..2)
+            .map(|j| draws.iter().skip(j).step_by(2).sum::<f64>() / n)
+            .collect();
+        let want = [
+            a[0][0] * c[0] + a[0][1] * c[1],
+            a[1][0] * c[0] + a[1][1] * c[1],
+        ];
+        for j in 0..2 {
+            assert!(
+                (m[j] - want[j]).abs() < 0.1,
+                "c {c:?}: mean {m:?} vs {want:?}"
+            );
+            for k in 0..2 {
+                let ckj: f64 = draws
+                    .chunks_exact(2)
+                    .map(|d| (d[j] - m[j]) * (d[k] - m[k]))
+                    .sum::<f64>()
+                    / n;
+                assert!(
+                    (ckj - cov[j][k]).abs() < 0.1,
+                    "c {c:?}: cov[{j}][{k}] {ckj} vs {}",
+                    cov[j][k]
+                );
+            }
+        }
+    }
+}
