@@ -9,6 +9,6 @@ pub use activation::Activation;
 pub use dense::Dense;
 pub use inference::{
     CouplingFlow, CouplingFlowConfig, CouplingTransform, FlowMatching, FlowMatchingConfig,
-    InferenceNetwork, Mode,
+    InferenceNetwork, Maf, MafConfig, Mode,
 };
 pub use mlp::{Mlp, MlpConfig};

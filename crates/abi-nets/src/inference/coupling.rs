@@ -42,7 +42,7 @@ pub struct Coupling<B: Backend> {
 }
 
 /// `ln(e − 1)`: the shift that makes the soft scale 1 at zero.
-const LN_E_MINUS_1: f64 = 0.541_324_854_612_918_1;
+pub(crate) const LN_E_MINUS_1: f64 = 0.541_324_854_612_918_1;
 
 impl<B: Backend> Coupling<B> {
     /// A coupling of `dim` features that conditions on the first `split` of them and on

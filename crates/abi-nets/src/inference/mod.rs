@@ -4,6 +4,7 @@ mod actnorm;
 mod coupling;
 mod coupling_flow;
 mod flow_matching;
+mod maf;
 pub mod ode;
 mod permutation;
 pub mod spline;
@@ -12,6 +13,7 @@ pub use actnorm::ActNorm;
 pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
+pub use maf::{Maf, MafConfig};
 pub use permutation::Permutation;
 
 use abi_tensor::{Backend, Result, Tensor};
