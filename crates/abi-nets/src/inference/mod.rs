@@ -7,6 +7,7 @@ mod flow_matching;
 mod maf;
 pub mod ode;
 mod permutation;
+mod point;
 pub mod spline;
 
 pub use actnorm::ActNorm;
@@ -15,6 +16,7 @@ pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use maf::{Maf, MafConfig};
 pub use permutation::Permutation;
+pub use point::{Estimate, PointEstimator, PointEstimatorConfig, Score};
 
 use abi_tensor::{Backend, Result, Tensor};
 use rand::RngCore;
