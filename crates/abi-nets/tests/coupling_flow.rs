@@ -291,3 +291,76 @@ fn learns_a_conditional_gaussian() {
         }
     }
 }
+
+#[test]
+fn student_t_base_is_a_normalised_heavy_tailed_density() {
+    use abi_nets::inference::BaseDistribution;
+    type B64 = NdArray<f64>;
+    let base = BaseDistribution::StudentT { df: 3.0 };
+    // 1-D density integrates to 1 and matches the closed form at 0: Γ(2)/(Γ(1.5)√(3π))
+    let n = 200_001;
+    let (lo, hi) = (-400.0, 400.0);
+    let h = (hi - lo) / (n - 1) as f64;
+    let xs: Vec<f64> = (0..n).map(|i| lo + i as f64 * h).collect();
+    let t = Tensor::<B64>::from_f64(&xs, &[n, 1], &Cpu).unwrap();
+    let lp = base.log_prob(&t).unwrap().to_f64_vec().unwrap();
+    let total: f64 = lp.iter().map(|v| v.exp() * h).sum();
+    assert!(
+        (total - 1.0).abs() < 1e-4,
+        "Student-t integrates to {total}"
+    );
+    let at_zero = lp[n / 2].exp();
+    assert!(
+        (at_zero - 0.367_552_596_947_861_2).abs() < 1e-9,
+        "p(0) = {at_zero}"
+    );
+    // a flow with that base still has a normalised density
+    let mut r = rng(12);
+    let store = ParamStore::<B64>::new(Cpu);
+    let cfg = CouplingFlowConfig {
+        depth: 2,
+        subnet_widths: vec![8],
+        dropout: 0.0,
+        base,
+        ..CouplingFlowConfig::default()
+    };
+    let flow = cfg.build(&store.root(), 2, 0, &mut r).unwrap();
+    let draws = flow
+        .sample(20_000, None, &mut r)
+        .unwrap()
+        .to_f64_vec()
+        .unwrap();
+    let beyond = draws.iter().filter(|v| v.abs() > 4.0).count() as f64 / draws.len() as f64;
+    // P(|T₃| > 4) ≈ 0.028, P(|N| > 4) ≈ 6e-5
+    assert!((beyond - 0.028).abs() < 0.006, "tail mass {beyond}");
+}
+
+#[test]
+fn registry_builds_every_network_by_name() {
+    use abi_nets::inference::InferenceNetworkConfig;
+    let mut r = rng(13);
+    for name in InferenceNetworkConfig::NAMES {
+        let cfg = InferenceNetworkConfig::from_name(name).unwrap();
+        let json = serde_json::to_string(&cfg).unwrap();
+        let back: InferenceNetworkConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cfg, "{name}");
+        let store = ParamStore::<NdArray>::new(Cpu);
+        let net = back.build(&store.root().sub(name), 3, 2, &mut r).unwrap();
+        let c = Tensor::<NdArray>::randn(&[4, 2], &mut r, &Cpu).unwrap();
+        assert_eq!(
+            net.sample(5, Some(&c), &mut r).unwrap().shape(),
+            vec![4, 5, 3],
+            "{name}"
+        );
+        let v = Tensor::<NdArray>::randn(&[4, 3], &mut r, &Cpu).unwrap();
+        assert_eq!(
+            net.log_prob(&v, Some(&c)).unwrap().shape(),
+            vec![4],
+            "{name}"
+        );
+    }
+    let e = InferenceNetworkConfig::from_name("nope")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("coupling_flow"), "{e}");
+}

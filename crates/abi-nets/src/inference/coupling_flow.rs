@@ -1,4 +1,6 @@
-use super::{ActNorm, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation};
+use super::{
+    ActNorm, BaseDistribution, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation,
+};
 use crate::Activation;
 use abi_tensor::{no_grad, Backend, ParamPath, Result, Tensor, TensorError};
 use rand::{Rng, RngCore};
@@ -33,6 +35,9 @@ pub struct CouplingFlowConfig {
     pub actnorm: bool,
     /// Affine (default) or spline couplings.
     pub transform: CouplingTransform,
+    /// The latent distribution.
+    #[serde(default)]
+    pub base: BaseDistribution,
 }
 
 impl Default for CouplingFlowConfig {
@@ -45,6 +50,7 @@ impl Default for CouplingFlowConfig {
             permutation: PermutationKind::Random,
             actnorm: true,
             transform: CouplingTransform::Affine,
+            base: BaseDistribution::Normal,
         }
     }
 }
@@ -89,6 +95,7 @@ impl CouplingFlowConfig {
         cond_dim: usize,
         rng: &mut impl Rng,
     ) -> Result<CouplingFlow<B>> {
+        self.base.check()?;
         if dim < 2 || self.depth == 0 || !(0.0..1.0).contains(&self.dropout) {
             return Err(TensorError::InvalidArgument {
                 op: "CouplingFlowConfig",
@@ -139,14 +146,6 @@ impl CouplingFlowConfig {
             config: self.clone(),
         })
     }
-}
-
-fn standard_normal_log_density<B: Backend>(z: &Tensor<B>) -> Result<Tensor<B>> {
-    let d = z.dim(z.rank() - 1)? as f64;
-    z.square()?
-        .sum(&[z.rank() - 1], false)?
-        .mul_scalar(-0.5)?
-        .add_scalar(-0.5 * d * (2.0 * std::f64::consts::PI).ln())
 }
 
 impl<B: Backend> CouplingFlow<B> {
@@ -242,7 +241,9 @@ impl<B: Backend> InferenceNetwork<B> for CouplingFlow<B> {
             Mode::Eval => None,
         };
         let (z, log_det) = self.forward(v, c, train)?;
-        standard_normal_log_density(&z)?
+        self.config
+            .base
+            .log_prob(&z)?
             .add(&log_det)?
             .mean_all()?
             .neg()
@@ -250,14 +251,17 @@ impl<B: Backend> InferenceNetwork<B> for CouplingFlow<B> {
 
     fn log_prob(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {
         let (z, log_det) = self.forward(v, c, None)?;
-        standard_normal_log_density(&z)?.add(&log_det)
+        self.config.base.log_prob(&z)?.add(&log_det)
     }
 
     fn sample(&self, n: usize, c: Option<&Tensor<B>>, rng: &mut dyn RngCore) -> Result<Tensor<B>> {
         no_grad::<B, _>(|| {
             let batch = c.map(|c| c.dim(0)).transpose()?.unwrap_or(1);
             let device = c.map(|c| c.device()).unwrap_or_default();
-            let z = Tensor::<B>::randn(&[batch, n, self.dim], rng, &device)?;
+            let z = self
+                .config
+                .base
+                .sample::<B>(&[batch, n, self.dim], rng, &device)?;
             let c3 = match c {
                 Some(c) => Some(c.unsqueeze(1)?.broadcast_to(&[batch, n, self.cond_dim])?),
                 None => None,

@@ -1,4 +1,4 @@
-use super::{InferenceNetwork, Mode, Permutation};
+use super::{BaseDistribution, InferenceNetwork, Mode, Permutation};
 use crate::Activation;
 use abi_tensor::{no_grad, Backend, Init, Param, ParamPath, Result, Tensor, TensorError};
 use rand::{Rng, RngCore};
@@ -16,6 +16,9 @@ pub struct MafConfig {
     pub hidden_layers: usize,
     /// Activation.
     pub activation: Activation,
+    /// The latent distribution.
+    #[serde(default)]
+    pub base: BaseDistribution,
 }
 
 impl Default for MafConfig {
@@ -25,6 +28,7 @@ impl Default for MafConfig {
             hidden: 50,
             hidden_layers: 2,
             activation: Activation::Tanh,
+            base: BaseDistribution::Normal,
         }
     }
 }
@@ -212,6 +216,7 @@ impl MafConfig {
         cond_dim: usize,
         rng: &mut impl Rng,
     ) -> Result<Maf<B>> {
+        self.base.check()?;
         if dim == 0 || self.transforms == 0 || self.hidden == 0 || self.hidden_layers == 0 {
             return Err(TensorError::InvalidArgument {
                 op: "MafConfig",
@@ -296,19 +301,17 @@ impl<B: Backend> InferenceNetwork<B> for Maf<B> {
 
     fn log_prob(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {
         let (z, log_det) = self.forward(v, c)?;
-        let last = z.rank() - 1;
-        z.square()?
-            .sum(&[last], false)?
-            .mul_scalar(-0.5)?
-            .add_scalar(-0.5 * self.dim as f64 * (2.0 * std::f64::consts::PI).ln())?
-            .add(&log_det)
+        self.config.base.log_prob(&z)?.add(&log_det)
     }
 
     fn sample(&self, n: usize, c: Option<&Tensor<B>>, rng: &mut dyn RngCore) -> Result<Tensor<B>> {
         no_grad::<B, _>(|| {
             let batch = c.map(|c| c.dim(0)).transpose()?.unwrap_or(1);
             let device = c.map(|c| c.device()).unwrap_or_default();
-            let z = Tensor::<B>::randn(&[batch, n, self.dim], rng, &device)?;
+            let z = self
+                .config
+                .base
+                .sample::<B>(&[batch, n, self.dim], rng, &device)?;
             let c3 = match c {
                 Some(c) => Some(c.unsqueeze(1)?.broadcast_to(&[batch, n, self.cond_dim])?),
                 None => None,

@@ -1,6 +1,7 @@
 //! Inference networks: generative networks that learn `q(v | c)`.
 
 mod actnorm;
+mod base;
 mod coupling;
 mod coupling_flow;
 mod flow_matching;
@@ -8,15 +9,18 @@ mod maf;
 pub mod ode;
 mod permutation;
 mod point;
+mod registry;
 pub mod spline;
 
 pub use actnorm::ActNorm;
+pub use base::BaseDistribution;
 pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use maf::{Maf, MafConfig};
 pub use permutation::Permutation;
 pub use point::{Estimate, PointEstimator, PointEstimatorConfig, Score};
+pub use registry::InferenceNetworkConfig;
 
 use abi_tensor::{Backend, Result, Tensor};
 use rand::RngCore;
