@@ -1,0 +1,68 @@
+//! Inference networks: one training step (loss, backward, Adam) on a batch of 256, and
+//! sampling 40 draws for each of 256 conditions (10 240 draws; criterion's throughput line
+//! gives draws per second), in 2 and 10 dimensions, on both cores.
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use abi_ndarray::{Cpu, NdArray};
+use abi_nets::inference::InferenceNetworkConfig;
+use abi_nets::Mode;
+use abi_tensor::optim::{AdamConfig, Optimizer};
+use abi_tensor::{ParamStore, Tensor};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rand::SeedableRng;
+use std::hint::black_box;
+
+fn inference(c: &mut Criterion) {
+    let mut train = c.benchmark_group("train_step");
+    for name in InferenceNetworkConfig::NAMES {
+        for dim in [2usize, 10] {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+            let store = ParamStore::<NdArray>::new(Cpu);
+            let cfg = InferenceNetworkConfig::from_name(name).expect("known name");
+            let net = cfg
+                .build(&store.root(), dim, dim, &mut rng)
+                .expect("builds");
+            let mut opt = AdamConfig::new(1e-4).build::<NdArray>().expect("adam");
+            let v = Tensor::<NdArray>::randn(&[256, dim], &mut rng, &Cpu).expect("data");
+            let cond = Tensor::<NdArray>::randn(&[256, dim], &mut rng, &Cpu).expect("data");
+            train.bench_function(format!("{name}/dim={dim}"), |b| {
+                b.iter(|| {
+                    let loss = net
+                        .loss(&v, Some(&cond), Mode::Train, &mut rng)
+                        .expect("loss");
+                    let grads = loss.backward().expect("backward");
+                    opt.step(&store.trainable_params(), &grads).expect("step");
+                    black_box(loss)
+                })
+            });
+        }
+    }
+    train.finish();
+    let mut sample = c.benchmark_group("sample");
+    sample.throughput(Throughput::Elements(256 * 40));
+    for name in InferenceNetworkConfig::NAMES {
+        for dim in [2usize, 10] {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+            let store = ParamStore::<NdArray>::new(Cpu);
+            let cfg = InferenceNetworkConfig::from_name(name).expect("known name");
+            let net = cfg
+                .build(&store.root(), dim, dim, &mut rng)
+                .expect("builds");
+            let cond = Tensor::<NdArray>::randn(&[256, dim], &mut rng, &Cpu).expect("data");
+            sample.bench_function(format!("{name}/dim={dim}"), |b| {
+                b.iter(|| black_box(net.sample(40, Some(&cond), &mut rng).expect("samples")))
+            });
+        }
+    }
+    sample.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_secs(1));
+    targets = inference
+}
+criterion_main!(benches);
