@@ -47,7 +47,15 @@ fn inference(c: &mut Criterion) {
         for dim in [2usize, 10] {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
             let store = ParamStore::<NdArray>::new(Cpu);
-            let cfg = InferenceNetworkConfig::from_name(name).expect("known name");
+            let mut cfg = InferenceNetworkConfig::from_name(name).expect("known name");
+            // flow matching samples with a fixed 20-step RK4 and only in 2-D here: the default
+            // adaptive solver with the 5 × 256 velocity network takes minutes per iteration on a CPU
+            if let InferenceNetworkConfig::FlowMatching(fm) = &mut cfg {
+                if dim > 2 {
+                    continue;
+                }
+                fm.solver = abi_nets::inference::ode::OdeSolver::Rk4 { steps: 20 };
+            }
             let net = cfg
                 .build(&store.root(), dim, dim, &mut rng)
                 .expect("builds");

@@ -46,6 +46,10 @@ fn main() -> Result<()> {
         time("h @ w1", || h.matmul(&w1))?;
         time("x @ w4", || x.matmul(&w4))?;
         time("x @ w relu", || x.matmul(&w)?.relu())?;
+        let big = Tensor::<NdArray>::randn(&[10240, 256], &mut rng, &Cpu)?;
+        time("mish (10240 x 256)", || big.mish())?;
+        time("tanh (10240 x 256)", || big.tanh())?;
+        time("relu (10240 x 256)", || big.relu())?;
         Ok(())
     })
 }
