@@ -1,1 +1,29 @@
 //! Runnable examples of abi; see `examples/*.rs` and the workspace README.
+
+use abi_nets::inference::{CouplingTransform, InferenceNetworkConfig};
+
+/// Inference-network settings by registry name, plus experimental sizes given as
+/// `<name>:depth=<d>,width=<w>,dropout=<p>`.
+pub fn network_by_name(spec: &str) -> abi_tensor::Result<InferenceNetworkConfig> {
+    let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
+    let mut cfg = InferenceNetworkConfig::from_name(name)?;
+    for kv in opts.split(',').filter(|s| !s.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        let num: f64 = v.parse().unwrap_or(0.0);
+        if let InferenceNetworkConfig::CouplingFlow(c) = &mut cfg {
+            match k {
+                "depth" => c.depth = num as usize,
+                "width" => c.subnet_widths = vec![num as usize; c.subnet_widths.len()],
+                "layers" => c.subnet_widths = vec![c.subnet_widths[0]; num as usize],
+                "dropout" => c.dropout = num,
+                "bins" => {
+                    if let CouplingTransform::Spline(s) = &mut c.transform {
+                        s.bins = num as usize;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(cfg)
+}

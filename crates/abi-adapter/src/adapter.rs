@@ -268,6 +268,20 @@ impl Adapter {
         Ok(d)
     }
 
+    /// Maps data through the pipeline skipping what it lacks (BayesFlow's `strict=False`):
+    /// transforms act on the entries present and are skipped when all their inputs are absent,
+    /// so conditions alone (without parameters) map to `inference_conditions` /
+    /// `summary_variables` at inference time.
+    pub fn forward_available(&self, data: impl Into<Data>) -> Result<Data> {
+        let mut d = data.into();
+        for t in &self.transforms {
+            if let Some(t) = t.restricted_to(&d)? {
+                t.forward(&mut d, &self.custom, None)?;
+            }
+        }
+        Ok(d)
+    }
+
     /// Maps network outputs back through the inverse of every invertible transform, in reverse
     /// order. Transforms act on the last axis, so extra leading axes (e.g. posterior draws
     /// `(batch, draws, dim)`) pass through.

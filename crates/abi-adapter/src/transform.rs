@@ -295,6 +295,61 @@ impl Transform {
         Ok(())
     }
 
+    /// The transform restricted to the entries present in `data`, for inference-time data that
+    /// lacks some entries (e.g. conditions without parameters): keyed transforms keep only the
+    /// keys present, a transform whose inputs are all absent is skipped (`None`), and a
+    /// concatenation with only some of its parts present is an error naming the missing one.
+    pub(crate) fn restricted_to(&self, data: &Data) -> Result<Option<Transform>> {
+        let present = |ks: &[String]| -> Vec<String> {
+            ks.iter().filter(|k| data.contains(k)).cloned().collect()
+        };
+        let mut t = self.clone();
+        let keys: Option<&mut Vec<String>> = match &mut t {
+            Transform::Map { keys, .. }
+            | Transform::Standardize { keys, .. }
+            | Transform::Keep { keys }
+            | Transform::Drop { keys }
+            | Transform::AsSet { keys }
+            | Transform::AsTimeSeries { keys }
+            | Transform::OneHot { keys, .. }
+            | Transform::ExpandDims { keys, .. }
+            | Transform::Squeeze { keys, .. }
+            | Transform::ConvertDType { keys, .. }
+            | Transform::Custom { keys, .. } => Some(keys),
+            Transform::Broadcast { keys, to } => {
+                if !data.contains(to) {
+                    return Ok(None);
+                }
+                Some(keys)
+            }
+            Transform::Concatenate { keys, .. } => {
+                let have = present(keys);
+                if have.is_empty() {
+                    return Ok(None);
+                }
+                if have.len() < keys.len() {
+                    let absent = keys.iter().find(|k| !data.contains(k)).cloned();
+                    return Err(data.missing(self.name(), &absent.unwrap_or_default()));
+                }
+                None
+            }
+            Transform::Split { key, .. } | Transform::Rename { from: key, .. } => {
+                if !data.contains(key) {
+                    return Ok(None);
+                }
+                None
+            }
+        };
+        if let Some(keys) = keys {
+            let have = present(keys);
+            if have.is_empty() && !matches!(self, Transform::Keep { .. }) {
+                return Ok(None);
+            }
+            *keys = have;
+        }
+        Ok(Some(t))
+    }
+
     pub(crate) fn forward(
         &self,
         data: &mut Data,

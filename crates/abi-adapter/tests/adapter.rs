@@ -418,3 +418,41 @@ fn errors_name_keys_and_shapes() {
     let e = Adapter::new().standardize(&["a"]).forward(d).unwrap_err();
     assert!(matches!(e, AdapterError::NotFitted { .. }), "{e}");
 }
+
+#[test]
+fn forward_available_maps_conditions_without_parameters() {
+    let mut batch = Batch::new();
+    batch
+        .insert(
+            "theta",
+            arr(&[4, 2], vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
+        )
+        .unwrap();
+    batch
+        .insert(
+            "x",
+            arr(&[4, 2], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 9.0]),
+        )
+        .unwrap();
+    let mut adapter = Adapter::new()
+        .standardize(&["theta", "x"])
+        .rename("theta", "inference_variables")
+        .concatenate(&["x"], "inference_conditions");
+    adapter.fit(&batch).unwrap();
+    let full = adapter.forward(&batch).unwrap();
+    let only_x = Data::new().with("x", batch.get("x").unwrap().clone());
+    // strict forward needs every entry; the lenient one maps what is there
+    assert!(adapter.forward(only_x.clone()).is_err());
+    let cond = adapter.forward_available(only_x).unwrap();
+    assert_eq!(cond.names().collect::<Vec<_>>(), ["inference_conditions"]);
+    assert_eq!(
+        cond.f64("test", "inference_conditions").unwrap(),
+        full.f64("test", "inference_conditions").unwrap()
+    );
+    // a concatenation with only some parts present is an error naming the missing part
+    let two = Adapter::new().concatenate(&["a", "b"], "c");
+    let err = two
+        .forward_available(Data::new().with("a", arr(&[1, 1], vec![1.0])))
+        .unwrap_err();
+    assert!(err.to_string().contains('b'), "{err}");
+}

@@ -13,23 +13,73 @@ use abi_tensor::{
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
 
+/// Rows per piece of graph-free batches: 1024 rows of a 128-wide hidden layer (512 KiB in
+/// `f32`) stay in a core's L2 cache, and the pieces spread over the thread pool. Measured on
+/// coupling-flow sampling of 10 240 draws.
+const INFERENCE_CHUNK_ROWS: usize = 1024;
+
 /// Element types the ndarray backend computes in: `f32` (default) and `f64`.
 pub trait NdFloat:
     Element + ndarray::LinalgScalar + ndarray::ScalarOperand + std::iter::Sum
 {
     /// The error function.
     fn erf(self) -> Self;
+    /// `e^x` for elementwise kernels: in `f32` a branch-free polynomial the compiler
+    /// vectorises (within 2 ulp of the libm call, [`fast_exp_f32`]); in `f64` the libm call.
+    fn exp_kernel(self) -> Self;
 }
 
 impl NdFloat for f32 {
     fn erf(self) -> Self {
         libm::erff(self)
     }
+    #[inline(always)]
+    fn exp_kernel(self) -> Self {
+        fast_exp_f32(self)
+    }
 }
 
 impl NdFloat for f64 {
     fn erf(self) -> Self {
         libm::erf(self)
+    }
+    #[inline(always)]
+    fn exp_kernel(self) -> Self {
+        self.exp()
+    }
+}
+
+/// `e^x` in `f32` without a library call, so loops over it vectorise: `x = n ln 2 + r` with
+/// `|r| ≤ ln 2 / 2`, `e^r` by its degree-7 Taylor polynomial (truncation below 1e-8
+/// relative), and `2^n` built from the exponent bits in two steps so that `n = 128` does not
+/// overflow early. Overflow gives `inf`, NaN stays NaN, and inputs below −86.6 (results
+/// under 3e-38) return `e^−86.6`.
+#[inline(always)]
+pub fn fast_exp_f32(x: f32) -> f32 {
+    const LOG2_E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // adding 1.5 · 2^23 rounds to the nearest integer in the low mantissa bits
+    const ROUND: f32 = 12_582_912.0;
+    let xc = x.clamp(-86.6, 88.72);
+    let t = xc * LOG2_E + ROUND;
+    let n = t - ROUND;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0
+                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    // the integer n sits in the low mantissa bits of t; integer arithmetic keeps it vectorised
+    let n_bits = t.to_bits().wrapping_sub(ROUND.to_bits());
+    let scale = f32::from_bits(n_bits.wrapping_add(126) << 23);
+    let y = p * scale * 2.0;
+    let y = if x > 88.72 { f32::INFINITY } else { y };
+    if x.is_nan() {
+        x
+    } else {
+        y
     }
 }
 
@@ -228,6 +278,10 @@ impl<F: NdFloat> Backend for NdArray<F> {
         tensor::set_grad_enabled(enabled)
     }
 
+    fn inference_chunk_rows() -> Option<usize> {
+        Some(INFERENCE_CHUNK_ROWS)
+    }
+
     fn adam_update(
         param: &NdTensor<F>,
         grad: &NdTensor<F>,
@@ -236,5 +290,34 @@ impl<F: NdFloat> Backend for NdArray<F> {
         s: &AdamStep,
     ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
         kernels::optim::adam_update(param, grad, m, v, s)
+    }
+}
+
+#[cfg(test)]
+mod fast_exp_tests {
+    use super::fast_exp_f32;
+
+    #[test]
+    fn fast_exp_matches_libm_within_two_ulp() {
+        let mut worst = 0.0f64;
+        let mut x = -86.0f32;
+        while x < 88.7 {
+            let (got, want) = (fast_exp_f32(x) as f64, (x as f64).exp());
+            worst = worst.max(((got - want) / want).abs());
+            x += 0.000_37;
+        }
+        assert!(worst < 2.5e-7, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn fast_exp_edge_cases() {
+        assert_eq!(fast_exp_f32(0.0), 1.0);
+        assert_eq!(fast_exp_f32(100.0), f32::INFINITY);
+        assert_eq!(fast_exp_f32(f32::INFINITY), f32::INFINITY);
+        assert!(fast_exp_f32(f32::NAN).is_nan());
+        assert!(fast_exp_f32(-1000.0) < 3e-38);
+        assert!(fast_exp_f32(f32::NEG_INFINITY) >= 0.0);
+        let big = fast_exp_f32(88.7);
+        assert!(big.is_finite() && (big as f64 / (88.7f32 as f64).exp() - 1.0).abs() < 1e-6);
     }
 }

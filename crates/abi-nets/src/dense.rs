@@ -69,19 +69,15 @@ impl<B: Backend> Dense<B> {
             });
         }
         let w = self.weight.value();
-        let y = if shape.len() == 2 {
-            x.matmul(&w)?
-        } else {
-            let rows = shape[..shape.len() - 1].iter().product();
-            let mut out_shape = shape[..shape.len() - 1].to_vec();
-            out_shape.push(self.out_dim);
-            x.reshape(&[rows, self.in_dim])?
-                .matmul(&w)?
-                .reshape(&out_shape)?
-        };
-        match &self.bias {
-            Some(b) => y.add(&b.value()),
-            None => Ok(y),
+        let bias = self.bias.as_ref().map(|b| b.value());
+        if shape.len() == 2 {
+            return x.linear(&w, bias.as_ref());
         }
+        let rows = shape[..shape.len() - 1].iter().product();
+        let mut out_shape = shape[..shape.len() - 1].to_vec();
+        out_shape.push(self.out_dim);
+        x.reshape(&[rows, self.in_dim])?
+            .linear(&w, bias.as_ref())?
+            .reshape(&out_shape)
     }
 }

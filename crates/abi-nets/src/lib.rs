@@ -4,6 +4,7 @@ mod activation;
 mod dense;
 pub mod inference;
 mod mlp;
+pub mod summary;
 
 pub use activation::Activation;
 pub use dense::Dense;

@@ -214,3 +214,40 @@ fn distractors_keep_the_informative_dimensions() {
     }
     assert!(b.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn two_moons_reference_posterior_matches_the_likelihood_on_a_grid() {
+    let task = TwoMoons::new().unwrap();
+    let x = [-0.6396706, 0.16234657]; // sbibm's observation 1
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let draws = task.reference_posterior(&x, 40_000, &mut rng).unwrap();
+    let n = draws.len() / 2;
+    // moments that see both modes: E θ₀, E θ₁, E |θ₀ + θ₁|, E (θ₁ − θ₀)², by sampling and on a grid
+    let stats = |t0: f64, t1: f64| [t0, t1, (t0 + t1).abs(), (t1 - t0).powi(2)];
+    let mut sampled = [0.0; 4];
+    for d in draws.chunks(2) {
+        for (s, v) in sampled.iter_mut().zip(stats(d[0], d[1])) {
+            *s += v / n as f64;
+        }
+    }
+    let (m, h) = (1000usize, 2.0 / 1000.0);
+    let (mut grid, mut total) = ([0.0; 4], 0.0);
+    for i in 0..m {
+        for j in 0..m {
+            let t = [-1.0 + (i as f64 + 0.5) * h, -1.0 + (j as f64 + 0.5) * h];
+            let w = task.log_likelihood(&t, &x).unwrap().exp();
+            total += w;
+            for (g, v) in grid.iter_mut().zip(stats(t[0], t[1])) {
+                *g += w * v;
+            }
+        }
+    }
+    for k in 0..4 {
+        let g = grid[k] / total;
+        assert!(
+            (sampled[k] - g).abs() < 0.01,
+            "statistic {k}: sampled {} vs grid {g}",
+            sampled[k]
+        );
+    }
+}

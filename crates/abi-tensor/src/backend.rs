@@ -143,6 +143,15 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     /// Use [`no_grad`](crate::no_grad) rather than calling this directly.
     fn set_grad_enabled(enabled: bool) -> bool;
 
+    // ---- execution hints -----------------------------------------------------------------
+
+    /// Rows per piece when a large graph-free batch (sampling, density evaluation) is better
+    /// split into cache-sized pieces run in parallel on the thread pool; `None` (the default)
+    /// runs it as one batch, which suits accelerators.
+    fn inference_chunk_rows() -> Option<usize> {
+        None
+    }
+
     // ---- fused optimiser kernels (optional) -----------------------------------------------
 
     /// One Adam / AdamW update of a parameter, untracked: returns the new

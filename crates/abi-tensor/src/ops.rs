@@ -29,6 +29,10 @@ pub enum UnaryOp {
     Gelu,
     /// SiLU / swish `x σ(x)`
     Silu,
+    /// Mish `x · tanh(softplus(x))` (Misra, 2019)
+    Mish,
+    /// hard SiLU / hard swish `x · relu6(x + 3) / 6` (Howard et al., 2019)
+    HardSilu,
     /// ELU with the given `alpha`
     Elu(f64),
     /// `ln(1 + e^x)`, computed stably

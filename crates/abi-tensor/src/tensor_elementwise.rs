@@ -135,17 +135,12 @@ impl<B: Backend> Tensor<B> {
 
     /// Mish: `x · tanh(softplus(x))`.
     pub fn mish(&self) -> Result<Self> {
-        self.mul(&self.softplus()?.tanh()?)
+        self.unary(UnaryOp::Mish)
     }
 
     /// Hard SiLU (hard swish): `x · relu6(x + 3) / 6`.
     pub fn hard_silu(&self) -> Result<Self> {
-        self.mul(
-            &self
-                .add_scalar(3.0)?
-                .clamp(0.0, 6.0)?
-                .mul_scalar(1.0 / 6.0)?,
-        )
+        self.unary(UnaryOp::HardSilu)
     }
 
     /// Leaky ReLU: `max(x, slope · x)` for `0 ≤ slope ≤ 1`.

@@ -1,3 +1,4 @@
+use super::chunked::map_draws;
 use super::ode::{integrate, OdeSolver};
 use super::{InferenceNetwork, Mode};
 use crate::{Activation, Mlp, MlpConfig};
@@ -300,10 +301,8 @@ impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
         let batch = c.map(|c| c.dim(0)).transpose()?.unwrap_or(1);
         let device = c.map(|c| c.device()).unwrap_or_default();
         let z = Tensor::<B>::randn(&[batch, n, self.dim], rng, &device)?;
-        let c3 = match c {
-            Some(c) => Some(c.unsqueeze(1)?.broadcast_to(&[batch, n, self.cond_dim])?),
-            None => None,
-        };
-        self.integrate_to_data(&z, c3.as_ref(), self.config.solver)
+        map_draws(&z, c, |z, c| {
+            self.integrate_to_data(z, c, self.config.solver)
+        })
     }
 }

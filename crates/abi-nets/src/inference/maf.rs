@@ -1,3 +1,4 @@
+use super::chunked::map_draws;
 use super::{BaseDistribution, InferenceNetwork, Mode, Permutation};
 use crate::Activation;
 use abi_tensor::{no_grad, Backend, Init, Param, ParamPath, Result, Tensor, TensorError};
@@ -312,11 +313,7 @@ impl<B: Backend> InferenceNetwork<B> for Maf<B> {
                 .config
                 .base
                 .sample::<B>(&[batch, n, self.dim], rng, &device)?;
-            let c3 = match c {
-                Some(c) => Some(c.unsqueeze(1)?.broadcast_to(&[batch, n, self.cond_dim])?),
-                None => None,
-            };
-            self.inverse(&z, c3.as_ref())
+            map_draws(&z, c, |z, c| self.inverse(z, c))
         })
     }
 }

@@ -2,6 +2,7 @@
 
 mod actnorm;
 mod base;
+mod chunked;
 mod coupling;
 mod coupling_flow;
 mod flow_matching;

@@ -22,6 +22,46 @@ impl TwoMoons {
         })
     }
 
+    /// `n` exact draws from the posterior `p(θ | x)` under the uniform prior, row-major
+    /// `(n, 2)`: draw the moon's noise `p = (r cos a + 0.25, r sin a)` from its distribution,
+    /// solve `x = p + shift(θ)` for θ (two mirror-image solutions related by a
+    /// measure-preserving map, one chosen at random) and keep θ inside the prior's box. Returns
+    /// `None` when fewer than 1 in 10⁶ proposals land in the box (an `x` the model cannot
+    /// produce).
+    pub fn reference_posterior(
+        &self,
+        x: &[f64],
+        n: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<Vec<f64>> {
+        let mut out = Vec::with_capacity(2 * n);
+        let mut tries: u64 = 0;
+        while out.len() < 2 * n {
+            tries += 1;
+            if tries > 1_000_000 && out.len() * 1_000_000 < tries as usize * 2 {
+                return None;
+            }
+            let a = rng.random_range(-PI / 2.0..PI / 2.0);
+            let r = 0.1 + 0.01 * std_normal(rng);
+            let abs_z0 = r * a.cos() + 0.25 - x[0];
+            if abs_z0 < 0.0 {
+                continue;
+            }
+            let z0 = if rng.random::<bool>() {
+                abs_z0
+            } else {
+                -abs_z0
+            };
+            let z1 = x[1] - r * a.sin();
+            let t0 = FRAC_1_SQRT_2 * (z0 - z1);
+            let t1 = FRAC_1_SQRT_2 * (z0 + z1);
+            if t0.abs() <= 1.0 && t1.abs() <= 1.0 {
+                out.extend([t0, t1]);
+            }
+        }
+        Some(out)
+    }
+
     fn shift(theta: &[f64]) -> (f64, f64) {
         let z0 = FRAC_1_SQRT_2 * (theta[0] + theta[1]);
         let z1 = FRAC_1_SQRT_2 * (-theta[0] + theta[1]);

@@ -45,6 +45,18 @@ fn unary_cases() -> Vec<UnaryCase> {
             Domain::Signed,
         ),
         (
+            "mish",
+            UnaryOp::Mish,
+            |x| x * softplus(x).tanh(),
+            Domain::Wide,
+        ),
+        (
+            "hard_silu",
+            UnaryOp::HardSilu,
+            |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
+            Domain::Wide,
+        ),
+        (
             "elu",
             UnaryOp::Elu(0.7),
             |x| if x > 0.0 { x } else { 0.7 * x.exp_m1() },

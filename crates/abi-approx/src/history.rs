@@ -1,0 +1,58 @@
+//! The loss history of training.
+
+use serde::{Deserialize, Serialize};
+
+/// One epoch's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// The epoch (from 0).
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub loss: f64,
+    /// Validation loss at the end of the epoch, when a validation set is given.
+    pub val_loss: Option<f64>,
+    /// Learning rate at the end of the epoch.
+    pub learning_rate: f64,
+    /// Wall-clock seconds the epoch took (training and validation).
+    pub seconds: f64,
+}
+
+/// Every epoch trained so far, in order, across resumed runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The epochs.
+    pub epochs: Vec<EpochRecord>,
+    /// The epoch whose weights the model holds after early stopping restored the best ones.
+    #[serde(default)]
+    pub best_epoch: Option<usize>,
+    /// Whether training ended by early stopping.
+    #[serde(default)]
+    pub stopped_early: bool,
+}
+
+impl History {
+    /// Training losses by epoch.
+    pub fn losses(&self) -> Vec<f64> {
+        self.epochs.iter().map(|e| e.loss).collect()
+    }
+
+    /// Validation losses by epoch (epochs without one are skipped).
+    pub fn val_losses(&self) -> Vec<f64> {
+        self.epochs.iter().filter_map(|e| e.val_loss).collect()
+    }
+
+    /// Number of epochs.
+    pub fn len(&self) -> usize {
+        self.epochs.len()
+    }
+
+    /// Whether no epoch was trained.
+    pub fn is_empty(&self) -> bool {
+        self.epochs.is_empty()
+    }
+
+    /// Total training seconds.
+    pub fn seconds(&self) -> f64 {
+        self.epochs.iter().map(|e| e.seconds).sum()
+    }
+}

@@ -1,0 +1,58 @@
+//! Summary networks: learned statistics of data sets, the input of inference networks.
+
+use abi_tensor::{Backend, Result, Tensor, TensorError};
+use serde::{Deserialize, Serialize};
+
+/// A network that maps raw data `(batch, ...)` (sets, time series, images) to a fixed-size
+/// summary `(batch, summary_dim)` used as (part of) the conditions of an inference network.
+/// `mask` marks valid elements of padded inputs, where a network supports it.
+pub trait SummaryNetwork<B: Backend>: Send + Sync {
+    /// Width of the summary.
+    fn output_dim(&self) -> usize;
+    /// Summaries of a batch of data sets.
+    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>>;
+}
+
+/// The identity summary: flattens each data set `(batch, a, b, ...)` into `(batch, a·b·…)`.
+/// It has no parameters, so models that need no learned summary use it.
+///
+/// ```
+/// use abi_ndarray::{Cpu, NdArray};
+/// use abi_nets::summary::{Flatten, SummaryNetwork};
+/// use abi_tensor::Tensor;
+/// let x = Tensor::<NdArray>::zeros(&[4, 3, 2], &Cpu)?;
+/// let s = Flatten::new(&[3, 2]).summarize(&x, None)?;
+/// assert_eq!(s.shape(), [4, 6]);
+/// # Ok::<(), abi_tensor::TensorError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flatten {
+    item_shape: Vec<usize>,
+}
+
+impl Flatten {
+    /// The flattening of data sets shaped `item_shape` (without the batch axis).
+    pub fn new(item_shape: &[usize]) -> Self {
+        Self {
+            item_shape: item_shape.to_vec(),
+        }
+    }
+}
+
+impl<B: Backend> SummaryNetwork<B> for Flatten {
+    fn output_dim(&self) -> usize {
+        self.item_shape.iter().product()
+    }
+
+    fn summarize(&self, x: &Tensor<B>, _mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
+        let shape = x.shape();
+        if shape.len() < 2 || shape[1..] != self.item_shape[..] {
+            return Err(TensorError::ShapeMismatch {
+                op: "Flatten::summarize",
+                lhs: shape,
+                rhs: self.item_shape.clone(),
+            });
+        }
+        x.reshape(&[shape[0], <Self as SummaryNetwork<B>>::output_dim(self)])
+    }
+}
