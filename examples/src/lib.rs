@@ -10,6 +10,14 @@ pub fn network_by_name(spec: &str) -> abi_tensor::Result<InferenceNetworkConfig>
     for kv in opts.split(',').filter(|s| !s.is_empty()) {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         let num: f64 = v.parse().unwrap_or(0.0);
+        if let InferenceNetworkConfig::Maf(m) = &mut cfg {
+            match k {
+                "transforms" => m.transforms = num as usize,
+                "hidden" => m.hidden = num as usize,
+                "layers" => m.hidden_layers = num as usize,
+                _ => {}
+            }
+        }
         if let InferenceNetworkConfig::CouplingFlow(c) = &mut cfg {
             match k {
                 "depth" => c.depth = num as usize,

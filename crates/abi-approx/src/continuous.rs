@@ -43,6 +43,9 @@ pub struct ApproximatorSpec {
     pub condition_dim: usize,
     /// The summary network of `summary_variables`, when present.
     pub summary: Option<SummarySpec>,
+    /// Seed of the initial weights and of the fixed random permutations, which are part of
+    /// the model but not of its weights file: loading rebuilds them from it.
+    pub seed: u64,
 }
 
 impl ApproximatorSpec {
@@ -136,8 +139,9 @@ impl ContinuousApproximatorBuilder {
             inference_dim: v.shape()[1],
             condition_dim,
             summary,
+            seed: self.seed,
         };
-        ContinuousApproximator::from_spec(self.adapter, spec, self.seed, device)
+        ContinuousApproximator::from_spec(self.adapter, spec, device)
     }
 }
 
@@ -162,7 +166,7 @@ impl ContinuousApproximatorBuilder {
 ///     .rename("theta", "inference_variables")
 ///     .rename("x", "inference_conditions");
 /// let mut approx = ContinuousApproximatorBuilder::new(adapter).build::<NdArray>(&sims, &Cpu)?;
-/// approx.fit(&mut OfflineDataset::new(sims, 256, 0)?, &TrainConfig::new(30))?;
+/// approx.fit(&mut OfflineDataset::new(sims.clone(), 256, 0)?, &TrainConfig::new(30))?;
 /// let draws = approx.sample(1_000, &sims.slice(0, 1)?, &mut rng)?;
 /// assert_eq!(draws.f64("theta")?.shape(), &[1, 1_000, 2]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -189,15 +193,10 @@ impl<B: Backend> std::fmt::Debug for ContinuousApproximator<B> {
 }
 
 impl<B: Backend> ContinuousApproximator<B> {
-    /// Builds the networks of `spec` with fresh weights.
-    pub fn from_spec(
-        adapter: Adapter,
-        spec: ApproximatorSpec,
-        seed: u64,
-        device: &B::Device,
-    ) -> Result<Self> {
+    /// Builds the networks of `spec` with the initial weights of its seed.
+    pub fn from_spec(adapter: Adapter, spec: ApproximatorSpec, device: &B::Device) -> Result<Self> {
         let store = ParamStore::<B>::new(device.clone());
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
         let cond_dim = spec.condition_dim + spec.summary_dim();
         let inference = spec.inference_network.build(
             &store.root().sub("inference"),

@@ -91,7 +91,7 @@ impl<B: Backend> ContinuousApproximator<B> {
             ));
         }
         let adapter = Adapter::from_json(&file.adapter.to_string())?;
-        let mut approx = ContinuousApproximator::from_spec(adapter, file.spec, 0, device)?;
+        let mut approx = ContinuousApproximator::from_spec(adapter, file.spec, device)?;
         approx.parameters().load(dir.join(WEIGHTS))?;
         approx.restore(file.history, file.train_config);
         Ok(approx)

@@ -27,6 +27,9 @@ pub trait NdFloat:
     /// `e^x` for elementwise kernels: in `f32` a branch-free polynomial the compiler
     /// vectorises (within 2 ulp of the libm call, [`fast_exp_f32`]); in `f64` the libm call.
     fn exp_kernel(self) -> Self;
+    /// `ln(1 + u)` for `u ∈ [0, 1]`: in `f32` a vectorisable series ([`ln_1p_unit_f32`]); in
+    /// `f64` the libm call.
+    fn ln_1p_unit(self) -> Self;
 }
 
 impl NdFloat for f32 {
@@ -37,6 +40,10 @@ impl NdFloat for f32 {
     fn exp_kernel(self) -> Self {
         fast_exp_f32(self)
     }
+    #[inline(always)]
+    fn ln_1p_unit(self) -> Self {
+        ln_1p_unit_f32(self)
+    }
 }
 
 impl NdFloat for f64 {
@@ -46,6 +53,10 @@ impl NdFloat for f64 {
     #[inline(always)]
     fn exp_kernel(self) -> Self {
         self.exp()
+    }
+    #[inline(always)]
+    fn ln_1p_unit(self) -> Self {
+        self.ln_1p()
     }
 }
 
@@ -293,6 +304,19 @@ impl<F: NdFloat> Backend for NdArray<F> {
     }
 }
 
+/// `ln(1 + u)` in `f32` for `u ∈ [0, 1]` without a library call: with `t = u / (2 + u)`
+/// (no cancellation for small `u`), `ln(1 + u) = 2 artanh t = 2 (t + t³/3 + … + t¹¹/11)`;
+/// `t ≤ 1/3`, so the truncation is below 3e-8.
+#[inline(always)]
+pub fn ln_1p_unit_f32(u: f32) -> f32 {
+    let t = u / (2.0 + u);
+    let t2 = t * t;
+    let p = 1.0
+        + t2 * (1.0 / 3.0
+            + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 * (1.0 / 11.0)))));
+    2.0 * t * p
+}
+
 #[cfg(test)]
 mod fast_exp_tests {
     use super::fast_exp_f32;
@@ -307,6 +331,20 @@ mod fast_exp_tests {
             x += 0.000_37;
         }
         assert!(worst < 2.5e-7, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn ln_1p_unit_matches_libm() {
+        let mut worst = 0.0f64;
+        for i in 0..=100_000 {
+            let u = i as f32 / 100_000.0;
+            let want = (u as f64).ln_1p();
+            let got = super::ln_1p_unit_f32(u) as f64;
+            worst = worst.max((got - want).abs() / want.max(1e-30));
+        }
+        assert!(worst < 5e-7, "worst relative error {worst}");
+        assert_eq!(super::ln_1p_unit_f32(0.0), 0.0);
+        assert!((super::ln_1p_unit_f32(1e-30) - 1e-30).abs() < 1e-36);
     }
 
     #[test]

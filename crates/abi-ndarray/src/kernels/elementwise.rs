@@ -39,15 +39,12 @@ fn tanh<F: NdFloat>(x: F) -> F {
     }
 }
 
+/// `ln(1 + e^x) = max(x, 0) + ln(1 + e^(−|x|))`: stable everywhere and free of library calls.
 #[inline]
 fn softplus<F: NdFloat>(x: F) -> F {
-    if x > c(20.0) {
-        x
-    } else if x < c(-20.0) {
-        x.exp_kernel()
-    } else {
-        x.exp_kernel().ln_1p()
-    }
+    let u = (-x.abs()).exp_kernel();
+    let pos = if x > F::zero() { x } else { F::zero() };
+    pos + u.ln_1p_unit()
 }
 
 #[inline]

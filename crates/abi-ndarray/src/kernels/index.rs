@@ -79,7 +79,35 @@ fn positions<F: NdFloat>(
     Ok(out)
 }
 
+/// `(rows, x width, index width)` when `x` and `pos` are standard-layout, indexed along
+/// their last axis and agree on the leading axes: the case of spline bins and class scores.
+fn last_axis_rows(
+    shape: &[usize],
+    axis: usize,
+    pos: &ArrayD<usize>,
+) -> Option<(usize, usize, usize)> {
+    let last = shape.len().checked_sub(1)?;
+    let ps = pos.shape();
+    (axis == last && ps.len() == shape.len() && ps[..last] == shape[..last]).then(|| {
+        let rows = shape[..last].iter().product();
+        (rows, shape[last], ps[last])
+    })
+}
+
 fn gather_array<F: NdFloat>(x: &ArrayD<F>, axis: usize, pos: &ArrayD<usize>) -> ArrayD<F> {
+    if let (Some((rows, xw, pw)), Some(xs), Some(ps)) = (
+        last_axis_rows(x.shape(), axis, pos),
+        x.as_slice(),
+        pos.as_slice(),
+    ) {
+        let mut out = Vec::with_capacity(rows * pw);
+        for r in 0..rows {
+            let row = &xs[r * xw..(r + 1) * xw];
+            out.extend(ps[r * pw..(r + 1) * pw].iter().map(|&p| row[p]));
+        }
+        return ArrayD::from_shape_vec(IxDyn(pos.shape()), out)
+            .unwrap_or_else(|_| unreachable!("length matches the shape"));
+    }
     let mut out = ArrayD::<F>::zeros(IxDyn(pos.shape()));
     let mut at = vec![0usize; x.ndim()];
     for ((idx, &p), o) in pos.indexed_iter().zip(out.iter_mut()) {
@@ -96,6 +124,22 @@ fn scatter_add_into<F: NdFloat>(
     pos: &ArrayD<usize>,
     src: &ArrayD<F>,
 ) {
+    let shape = out.shape().to_vec();
+    if let Some((rows, ow, pw)) = last_axis_rows(&shape, axis, pos) {
+        if let (Some(os), Some(ps), Some(ss)) = (out.as_slice_mut(), pos.as_slice(), src.as_slice())
+        {
+            for r in 0..rows {
+                let row = &mut os[r * ow..(r + 1) * ow];
+                for (&p, &v) in ps[r * pw..(r + 1) * pw]
+                    .iter()
+                    .zip(&ss[r * pw..(r + 1) * pw])
+                {
+                    row[p] += v;
+                }
+            }
+            return;
+        }
+    }
     let mut at = vec![0usize; out.ndim()];
     for ((idx, &p), &s) in pos.indexed_iter().zip(src.iter()) {
         at.copy_from_slice(idx.slice());

@@ -6,20 +6,79 @@ pub(crate) mod matmul;
 pub(crate) mod optim;
 pub(crate) mod reduce;
 pub(crate) mod shape;
+mod simd;
 
 use crate::NdFloat;
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
+use rayon::prelude::*;
 
 /// Elementwise work below this many elements stays on the calling thread.
 pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 
+/// Elements per piece when elementwise work is split over the thread pool.
+const PIECE: usize = 1 << 14;
+
+fn parallel(len: usize) -> bool {
+    len >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1
+}
+
+/// `out[i] = f(x[i])`, compiled for AVX2 + FMA when the CPU has them (see [`simd`]).
+#[inline(always)]
+fn map_slice<F: NdFloat>(x: &[F], out: &mut [F], f: &(impl Fn(F) -> F + Sync)) {
+    simd::run(|| {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = f(v);
+        }
+    })
+}
+
+/// `out[i] = f(a[i], b[i])`, compiled for AVX2 + FMA when available.
+#[inline(always)]
+fn zip_slice<F: NdFloat>(a: &[F], b: &[F], out: &mut [F], f: &(impl Fn(F, F) -> F + Sync)) {
+    simd::run(|| {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = f(x, y);
+        }
+    })
+}
+
+/// A standard-layout copy of `x`. Views whose last axis is unit-strided (narrowed or split
+/// along it) copy row by row instead of element by element.
+pub(crate) fn contiguous<F: NdFloat>(x: &ArrayD<F>) -> ArrayD<F> {
+    if x.is_standard_layout() {
+        return x.clone();
+    }
+    let last = x.ndim().saturating_sub(1);
+    if x.ndim() >= 1 && x.strides()[last] == 1 {
+        let mut out = Vec::with_capacity(x.len());
+        for lane in x.lanes(Axis(last)) {
+            match lane.as_slice() {
+                Some(s) => out.extend_from_slice(s),
+                None => out.extend(lane.iter().copied()),
+            }
+        }
+        return ArrayD::from_shape_vec(x.raw_dim(), out)
+            .unwrap_or_else(|_| unreachable!("length matches the shape"));
+    }
+    x.as_standard_layout().into_owned()
+}
+
 /// `f` applied to every element, on all cores for large arrays.
 pub(crate) fn map<F: NdFloat>(x: &ArrayD<F>, f: impl Fn(F) -> F + Sync + Send) -> ArrayD<F> {
-    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
-        Zip::from(x).par_map_collect(|&v| f(v))
-    } else {
-        x.mapv(f)
+    if let Some(src) = x.as_slice() {
+        let mut out = vec![F::zero(); src.len()];
+        if parallel(src.len()) {
+            out.par_chunks_mut(PIECE)
+                .zip(src.par_chunks(PIECE))
+                .for_each(|(o, i)| map_slice(i, o, &f));
+        } else {
+            map_slice(src, &mut out, &f);
+        }
+        return ArrayD::from_shape_vec(x.raw_dim(), out)
+            .unwrap_or_else(|_| unreachable!("length matches the shape"));
     }
+    // a strided view (e.g. a narrowed last axis): copy it into order once, then run fast
+    map_inplace(contiguous(x), f)
 }
 
 /// `f` applied to pairs of elements of two equally shaped arrays.
@@ -28,11 +87,19 @@ pub(crate) fn zip_map<F: NdFloat>(
     b: &ArrayD<F>,
     f: impl Fn(F, F) -> F + Sync + Send,
 ) -> ArrayD<F> {
-    if a.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
-        Zip::from(a).and(b).par_map_collect(|&x, &y| f(x, y))
-    } else {
-        Zip::from(a).and(b).map_collect(|&x, &y| f(x, y))
+    if let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) {
+        let mut out = vec![F::zero(); sa.len()];
+        if parallel(sa.len()) {
+            out.par_chunks_mut(PIECE)
+                .zip(sa.par_chunks(PIECE).zip(sb.par_chunks(PIECE)))
+                .for_each(|(o, (x, y))| zip_slice(x, y, o, &f));
+        } else {
+            zip_slice(sa, sb, &mut out, &f);
+        }
+        return ArrayD::from_shape_vec(a.raw_dim(), out)
+            .unwrap_or_else(|_| unreachable!("length matches the shape"));
     }
+    zip_inplace(contiguous(a), b, f)
 }
 
 /// `f` applied to every element in place (the buffer is reused).
@@ -40,7 +107,23 @@ pub(crate) fn map_inplace<F: NdFloat>(
     mut x: ArrayD<F>,
     f: impl Fn(F) -> F + Sync + Send,
 ) -> ArrayD<F> {
-    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+    let len = x.len();
+    if let Some(s) = x.as_slice_mut() {
+        let g = |v: &mut [F]| {
+            simd::run(|| {
+                for e in v.iter_mut() {
+                    *e = f(*e);
+                }
+            })
+        };
+        if parallel(len) {
+            s.par_chunks_mut(PIECE).for_each(g);
+        } else {
+            g(s);
+        }
+        return x;
+    }
+    if parallel(len) {
         x.par_mapv_inplace(f);
     } else {
         x.mapv_inplace(f);
@@ -54,8 +137,33 @@ pub(crate) fn zip_inplace<F: NdFloat>(
     x: &ArrayD<F>,
     f: impl Fn(F, F) -> F + Sync + Send,
 ) -> ArrayD<F> {
+    let len = x.len();
+    let ordered;
+    let x: &ArrayD<F> = if g.is_standard_layout() && !x.is_standard_layout() {
+        ordered = contiguous(x);
+        &ordered
+    } else {
+        x
+    };
+    if let (Some(gs), Some(xs)) = (g.as_slice_mut(), x.as_slice()) {
+        let h = |gv: &mut [F], xv: &[F]| {
+            simd::run(|| {
+                for (e, &v) in gv.iter_mut().zip(xv) {
+                    *e = f(*e, v);
+                }
+            })
+        };
+        if parallel(len) {
+            gs.par_chunks_mut(PIECE)
+                .zip(xs.par_chunks(PIECE))
+                .for_each(|(a, b)| h(a, b));
+        } else {
+            h(gs, xs);
+        }
+        return g;
+    }
     let z = Zip::from(&mut g).and(x);
-    if x.len() >= PARALLEL_MIN_ELEMENTS && rayon::current_num_threads() > 1 {
+    if parallel(len) {
         z.par_for_each(|g, &x| *g = f(*g, x));
     } else {
         z.for_each(|g, &x| *g = f(*g, x));

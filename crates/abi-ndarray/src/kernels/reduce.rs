@@ -65,7 +65,9 @@ fn reduce_keep<F: NdFloat>(op: ReduceOp, x: &ArrayD<F>, axes: &[usize]) -> Array
             // a row that is all -inf keeps -inf rather than NaN
             let m_safe = m.mapv(|v| if v.is_finite() { v } else { F::zero() });
             let mv = broadcast_view(&m_safe, x.shape());
-            let shifted = Zip::from(x).and(&mv).map_collect(|&v, &m| (v - m).exp());
+            let shifted = Zip::from(x)
+                .and(&mv)
+                .map_collect(|&v, &m| (v - m).exp_kernel());
             let s = reduce_keep(ReduceOp::Sum, &shifted, axes);
             zip_map(&s, &m_safe, |s, m| s.ln() + m)
         }
@@ -123,7 +125,7 @@ pub(crate) fn reduce<F: NdFloat>(
             ReduceOp::LogSumExp => Zip::from(x)
                 .and(&gb)
                 .and(&kb)
-                .map_collect(|&v, &g, &k| g * (v - k).exp()),
+                .map_collect(|&v, &g, &k| g * (v - k).exp_kernel()),
         };
         vec![Some(grad)]
     }))

@@ -1,0 +1,336 @@
+//! The training loop and the approximator's life cycle: resume after an interruption,
+//! early stopping, the NaN guard, save/load, rejection sampling and bad input.
+#![allow(clippy::unwrap_used)]
+
+use abi_adapter::Adapter;
+use abi_approx::dataset::{Dataset, OfflineDataset};
+use abi_approx::{
+    train, ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord,
+    SampleOptions, TrainConfig, Trainable,
+};
+use abi_ndarray::{Cpu, NdArray};
+use abi_nets::inference::{CouplingFlowConfig, InferenceNetworkConfig};
+use abi_nets::Mode;
+use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
+use abi_sim::{simulate, Batch, Distribution};
+use abi_tensor::{ParamStore, Tensor};
+use ndarray::{ArrayD, IxDyn};
+use rand::{RngCore, SeedableRng};
+use std::ops::ControlFlow;
+
+fn small_flow() -> InferenceNetworkConfig {
+    InferenceNetworkConfig::CouplingFlow(CouplingFlowConfig {
+        depth: 2,
+        subnet_widths: vec![16, 16],
+        ..CouplingFlowConfig::default()
+    })
+}
+
+fn moons(n: usize, seed: u64) -> Batch {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    simulate(&TwoMoons::new().unwrap().simulator(), n, n, &mut rng, false).unwrap()
+}
+
+fn adapter() -> Adapter {
+    Adapter::new()
+        .standardize(&["theta", "x"])
+        .rename("theta", "inference_variables")
+        .rename("x", "inference_conditions")
+}
+
+fn approximator(data: &Batch) -> ContinuousApproximator<NdArray> {
+    ContinuousApproximatorBuilder::new(adapter())
+        .inference_network(small_flow())
+        .seed(1)
+        .build::<NdArray>(data, &Cpu)
+        .unwrap()
+}
+
+fn weights(a: &ContinuousApproximator<NdArray>) -> Vec<(String, Vec<f32>)> {
+    a.parameters()
+        .tensors()
+        .into_iter()
+        .map(|(k, t)| (k, t.to_vec().unwrap()))
+        .collect()
+}
+
+#[test]
+fn interrupted_training_resumes_to_the_same_result() {
+    let data = moons(600, 1);
+    let val = moons(200, 2);
+    let dir_full = tempfile::tempdir().unwrap();
+    let dir_cut = tempfile::tempdir().unwrap();
+    let cfg = |dir: &std::path::Path| {
+        TrainConfig::new(6)
+            .patience(Some(100))
+            .checkpoints(dir, 1)
+            .seed(4)
+            .quiet()
+    };
+
+    let mut full = approximator(&data);
+    full.fit_with(
+        &mut OfflineDataset::new(data.clone(), 64, 9).unwrap(),
+        &cfg(dir_full.path()),
+        Some(&val),
+        &mut |_: &EpochRecord| ControlFlow::Continue(()),
+    )
+    .unwrap();
+
+    // abort after 3 epochs, then start again from a fresh model: it resumes from the checkpoint
+    let mut cut = approximator(&data);
+    let history = cut
+        .fit_with(
+            &mut OfflineDataset::new(data.clone(), 64, 9).unwrap(),
+            &cfg(dir_cut.path()),
+            Some(&val),
+            &mut |r: &EpochRecord| {
+                if r.epoch == 2 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .unwrap();
+    assert_eq!(history.len(), 3);
+    let mut resumed = approximator(&data);
+    resumed
+        .fit_with(
+            &mut OfflineDataset::new(data.clone(), 64, 9).unwrap(),
+            &cfg(dir_cut.path()),
+            Some(&val),
+            &mut |_: &EpochRecord| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    let epochs: Vec<usize> = resumed.history().epochs.iter().map(|e| e.epoch).collect();
+    assert_eq!(epochs, (0..6).collect::<Vec<_>>(), "history has gaps");
+    assert_eq!(resumed.history().losses(), full.history().losses());
+    assert_eq!(resumed.history().val_losses(), full.history().val_losses());
+    assert_eq!(weights(&resumed), weights(&full));
+}
+
+#[test]
+fn early_stopping_stops_and_restores_the_best_weights() {
+    let data = moons(300, 3);
+    let val = moons(100, 4);
+    let mut a = approximator(&data);
+    // a learning rate this large makes the validation loss stop improving quickly
+    let cfg = TrainConfig::new(200)
+        .learning_rate(5e-2)
+        .patience(Some(3))
+        .quiet();
+    a.fit_with(
+        &mut OfflineDataset::new(data, 32, 0).unwrap(),
+        &cfg,
+        Some(&val),
+        &mut |_: &EpochRecord| ControlFlow::Continue(()),
+    )
+    .unwrap();
+    let h = a.history();
+    assert!(h.stopped_early, "ran all {} epochs", h.len());
+    assert!(h.len() < 200);
+    let best = h.best_epoch.unwrap();
+    assert_eq!(
+        h.len(),
+        best + 4,
+        "stopped {} epochs after the best",
+        h.len() - best - 1
+    );
+    // the restored weights give the best validation loss again: the loss is the mean negative
+    // log-density in the adapter's standardised space, log_prob adds the adapter's Jacobian
+    let ldj = a
+        .adapter()
+        .log_det_jacobian(&val, "inference_variables")
+        .unwrap();
+    let lp = a.log_prob(&val).unwrap();
+    let loss = -lp.iter().zip(ldj.iter()).map(|(l, j)| l - j).sum::<f64>() / lp.len() as f64;
+    let best_val = h.epochs[best].val_loss.unwrap();
+    assert!(
+        (loss - best_val).abs() < 1e-4 * (1.0 + best_val.abs()),
+        "restored weights give {loss}, the best epoch had {best_val}"
+    );
+    let last_val = h.epochs.last().unwrap().val_loss.unwrap();
+    assert!(last_val > best_val);
+}
+
+/// A model whose loss turns NaN in its second epoch.
+struct Exploding {
+    store: ParamStore<NdArray>,
+    calls: std::cell::Cell<usize>,
+}
+
+impl Trainable<NdArray> for Exploding {
+    fn parameters(&self) -> &ParamStore<NdArray> {
+        &self.store
+    }
+    fn batch_loss(
+        &self,
+        _batch: &Batch,
+        _mode: Mode,
+        _rng: &mut dyn RngCore,
+    ) -> abi_approx::Result<Tensor<NdArray>> {
+        let w = self.store.get("w").unwrap().value();
+        self.calls.set(self.calls.get() + 1);
+        let loss = w.square()?.sum_all()?;
+        Ok(if self.calls.get() == 7 {
+            loss.mul_scalar(f64::NAN)?
+        } else {
+            loss
+        })
+    }
+}
+
+#[test]
+fn a_nan_loss_stops_training_with_epoch_and_batch() {
+    let store = ParamStore::<NdArray>::new(Cpu);
+    store
+        .insert(
+            "w",
+            Tensor::from_f64(&[1.0, 2.0], &[2], &Cpu).unwrap(),
+            true,
+        )
+        .unwrap();
+    let model = Exploding {
+        store,
+        calls: std::cell::Cell::new(0),
+    };
+    let mut data = OfflineDataset::new(moons(20, 0), 5, 0).unwrap();
+    let err = train(
+        &model,
+        &mut data,
+        &TrainConfig::new(5).quiet(),
+        None,
+        &mut |_: &EpochRecord| ControlFlow::Continue(()),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    match err {
+        ApproxError::NonFiniteLoss { epoch, batch, .. } => assert_eq!((epoch, batch), (1, 2)),
+        other => panic!("unexpected error {other}"),
+    }
+    // the best weights (end of epoch 0) are back in place
+    assert!(model.store.get("w").unwrap().value().to_vec().unwrap()[0].is_finite());
+}
+
+#[test]
+fn save_and_load_give_identical_samples_and_reject_bad_files() {
+    let data = moons(400, 5);
+    let mut a = approximator(&data);
+    a.fit(
+        &mut OfflineDataset::new(data.clone(), 64, 0).unwrap(),
+        &TrainConfig::new(2).quiet(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    a.save(dir.path()).unwrap();
+    let b = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap();
+    assert_eq!(weights(&a), weights(&b));
+    assert_eq!(b.history(), a.history());
+    let obs = data.slice(0, 3).unwrap();
+    let draw = |m: &ContinuousApproximator<NdArray>| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(77);
+        m.sample(50, &obs, &mut rng)
+            .unwrap()
+            .f64("theta")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(draw(&a), draw(&b));
+    assert_eq!(a.log_prob(&obs).unwrap(), b.log_prob(&obs).unwrap());
+
+    // a newer format version, a foreign file and truncated weights are errors, not panics
+    let json = std::fs::read_to_string(dir.path().join("model.json")).unwrap();
+    std::fs::write(
+        dir.path().join("model.json"),
+        json.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .unwrap();
+    let err = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap_err();
+    assert!(err.to_string().contains("version"), "{err}");
+    std::fs::write(dir.path().join("model.json"), "{\"format\": \"other\"}").unwrap();
+    assert!(ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).is_err());
+    std::fs::write(dir.path().join("model.json"), json).unwrap();
+    let weights_path = dir.path().join("model.safetensors");
+    let bytes = std::fs::read(&weights_path).unwrap();
+    std::fs::write(&weights_path, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).is_err());
+}
+
+#[test]
+fn rejection_keeps_draws_in_the_support_and_reports_acceptance() {
+    let data = moons(400, 6);
+    let a = approximator(&data); // untrained: much of its mass leaks out of the prior's box
+    let obs = data.slice(0, 4).unwrap();
+    let prior = Distribution::box_uniform(vec![-1.0; 2], vec![1.0; 2]).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+    let out = a
+        .sample_with(
+            300,
+            &obs,
+            &SampleOptions::default()
+                .quiet()
+                .within("theta", prior.clone()),
+            &mut rng,
+        )
+        .unwrap();
+    let theta = out.draws.f64("theta").unwrap();
+    assert_eq!(theta.shape(), &[4, 300, 2]);
+    assert!(theta.iter().all(|v| v.abs() <= 1.0));
+    let rate = out.acceptance_rate.unwrap();
+    assert!(rate > 0.0 && rate < 1.0, "acceptance {rate}");
+
+    // a support the draws cannot reach fails after the allowed rounds instead of looping
+    let far = Distribution::box_uniform(vec![50.0; 2], vec![51.0; 2]).unwrap();
+    let options = SampleOptions {
+        max_rounds: 3,
+        ..SampleOptions::default().quiet().within("theta", far)
+    };
+    match a.sample_with(10, &obs, &options, &mut rng) {
+        Err(ApproxError::Leakage {
+            accepted, rounds, ..
+        }) => assert_eq!((accepted, rounds), (0, 3)),
+        other => panic!("expected a leakage error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let data = moons(100, 7);
+    let a = approximator(&data);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    // NaN in the conditions
+    let mut bad = Batch::new();
+    bad.insert(
+        "x",
+        ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![0.1, f64::NAN, 0.2, 0.3]).unwrap(),
+    )
+    .unwrap();
+    let err = a.sample(5, &bad, &mut rng).unwrap_err();
+    assert!(
+        matches!(err, ApproxError::NonFiniteData { row: 0, .. }),
+        "{err}"
+    );
+    // wrong width
+    let mut wide = Batch::new();
+    wide.insert("x", ArrayD::<f64>::zeros(IxDyn(&[2, 3])))
+        .unwrap();
+    assert!(a.sample(5, &wide, &mut rng).is_err());
+    // no conditions at all: the adapter produces no inference_conditions
+    let mut other = Batch::new();
+    other
+        .insert("y", ArrayD::<f64>::zeros(IxDyn(&[2, 2])))
+        .unwrap();
+    let err = a.sample(5, &other, &mut rng).unwrap_err();
+    assert!(err.to_string().contains("inference_conditions"), "{err}");
+    // an adapter that produces no inference_variables cannot build
+    let err =
+        ContinuousApproximatorBuilder::new(Adapter::new().rename("x", "inference_conditions"))
+            .build::<NdArray>(&data, &Cpu)
+            .unwrap_err();
+    assert!(err.to_string().contains("inference_variables"), "{err}");
+    // an empty offline dataset and a zero batch size are configuration errors
+    assert!(OfflineDataset::new(Batch::new(), 8, 0).is_err());
+    assert!(OfflineDataset::new(data.clone(), 0, 0).is_err());
+    let _ = OfflineDataset::new(data, 8, 0).unwrap().batches_per_epoch();
+}
