@@ -1,6 +1,7 @@
-//! Approximator figures: one epoch of online training with the simulation overlapped
-//! (background thread, prefetch 2) against simulate-then-step (prefetch 0), on SIR with a
-//! batch whose simulation costs about a training step; and posterior draws per second of the
+//! Approximator figures: one epoch (32 batches of 32) of online training with the simulation
+//! overlapped (background thread, prefetch 2) against simulate-then-step (prefetch 0), on SIR
+//! with a MAF, where simulating a batch costs about as much as a training step (both parts
+//! are timed alone too); and posterior draws per second of the
 //! quickstart's two-moons approximator (10 000 draws for one observation).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
@@ -8,7 +9,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_adapter::Adapter;
-use abi_approx::dataset::{Dataset, OnlineDataset};
+use abi_approx::dataset::{Dataset, OfflineDataset, OnlineDataset};
 use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::InferenceNetworkConfig;
@@ -19,32 +20,52 @@ use rand::SeedableRng;
 use std::hint::black_box;
 use std::sync::Arc;
 
-const BATCHES: usize = 16;
+const BATCHES: usize = 32;
+const BATCH: usize = 32;
 
 fn online(c: &mut Criterion) {
     let sim: Arc<dyn Simulator> = Arc::new(Sir::new().expect("task").simulator());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let pilot = simulate(sim.as_ref(), 256, 256, &mut rng, false).expect("pilot");
+    let pilot = simulate(sim.as_ref(), BATCH, BATCH, &mut rng, false).expect("pilot");
     let adapter = Adapter::new()
         .log(&["x"], true)
         .standardize(&["theta", "x"])
         .rename("theta", "inference_variables")
         .rename("x", "inference_conditions");
     let mut approx = ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(InferenceNetworkConfig::from_name("coupling_flow").expect("name"))
+        .inference_network(InferenceNetworkConfig::from_name("maf").expect("name"))
         .build::<NdArray>(&pilot, &Cpu)
         .expect("builds");
+    let cfg = TrainConfig::new(1).patience(None).quiet();
     let mut group = c.benchmark_group("online_epoch");
+    // the two parts alone: simulating the epoch's batches, and training on stored ones
+    group.bench_function("simulation_only", |b| {
+        b.iter(|| {
+            black_box(simulate(
+                sim.as_ref(),
+                BATCH * BATCHES,
+                BATCH,
+                &mut rng,
+                false,
+            ))
+        })
+    });
+    let stored = simulate(sim.as_ref(), BATCH * BATCHES, BATCH, &mut rng, false).expect("sims");
+    group.bench_function("training_only", |b| {
+        b.iter(|| {
+            let mut ds = OfflineDataset::new(stored.clone(), BATCH, 0).expect("dataset");
+            black_box(approx.fit(&mut ds, &cfg).expect("fit").len())
+        })
+    });
     for (name, prefetch) in [("overlapped", 2), ("sequential", 0)] {
         let mut epoch = 0;
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut ds = OnlineDataset::new(Arc::clone(&sim), 64, BATCHES, 1)
+                let mut ds = OnlineDataset::new(Arc::clone(&sim), BATCH, BATCHES, 1)
                     .expect("dataset")
                     .prefetch(prefetch);
                 ds.start_epoch(epoch).expect("epoch");
                 epoch += 1;
-                let cfg = TrainConfig::new(1).patience(None).quiet();
                 black_box(approx.fit(&mut ds, &cfg).expect("fit").len())
             })
         });

@@ -98,6 +98,25 @@ fn bench(filter: &[String]) -> Result<(), String> {
     for (name, ns) in rows {
         println!("{name:<48} {:>11.1} µs", ns / 1e3);
     }
+    if filter.is_empty() || filter.iter().any(|f| f == "npe") {
+        // end-to-end NPE on two moons: the quickstart prints each stage's wall time
+        println!("\nNPE on two_moons, 10 000 simulations (quickstart without C2ST):");
+        run(
+            &cargo,
+            &[
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "abi-examples",
+                "--example",
+                "quickstart",
+                "--",
+                "--no-c2st",
+            ],
+            &[],
+        )?;
+    }
     Ok(())
 }
 
