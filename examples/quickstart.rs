@@ -1,5 +1,6 @@
 //! Neural posterior estimation on the two-moons benchmark, end to end on the CPU backend:
-//! simulate, train with progress, draw 10 000 posterior samples for an observation, print
+//! simulate, train with progress, draw 10 000 posterior samples for each of the benchmark's
+//! five observations in one call (rejecting draws outside the prior's support), print
 //! posterior means and quantiles, and check the draws against the exact posterior with C2ST.
 //!
 //! `cargo run --release --example quickstart` (add `-- --help` for the options)
@@ -22,23 +23,29 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 struct Args {
     /// Inference network: a registry name (maf, coupling_flow, spline_coupling_flow,
-    /// flow_matching), optionally with sizes, e.g. `spline_coupling_flow:depth=3,width=64`.
-    #[arg(long, default_value = "maf")]
+    /// flow_matching), optionally with sizes. The default, a small spline coupling flow
+    /// (3 layers, subnets 64 × 64, no dropout), is the most accurate of those measured on two
+    /// moons for a given training time; `maf` with `--batch-size 64 --learning-rate 1e-3
+    /// --epochs 150` trains faster and samples faster, less accurately.
+    #[arg(
+        long,
+        default_value = "spline_coupling_flow:depth=3,width=64,dropout=0"
+    )]
     network: String,
     /// Number of simulations.
     #[arg(long, default_value_t = 10_000)]
     simulations: usize,
-    /// Most epochs (early stopping usually ends sooner).
-    #[arg(long, default_value_t = 150)]
+    /// Most epochs (early stopping may end sooner).
+    #[arg(long, default_value_t = 80)]
     epochs: usize,
     /// Batch size.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 256)]
     batch_size: usize,
     /// Early-stopping patience in epochs.
     #[arg(long, default_value_t = 20)]
     patience: usize,
     /// Peak learning rate.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 2e-3)]
     learning_rate: f64,
     /// Skip the C2ST check.
     #[arg(long)]
@@ -145,13 +152,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         secs * 1e3,
         n as f64 / secs / 1e6
     );
+    // draws outside the prior's box are rejected and redrawn (posterior leakage)
+    let within_prior = SampleOptions::default()
+        .quiet()
+        .within("theta", task.prior().clone());
     let t = Instant::now();
-    let draws = approx.sample(n, &obs, &mut rng)?;
+    let draws = approx.sample_with(n, &obs, &within_prior, &mut rng)?;
     println!(
-        "sampled {n} draws for each of the 5 observations in {:.2} ms",
-        t.elapsed().as_secs_f64() * 1e3
+        "sampled {n} draws inside the prior for each of the 5 observations in {:.2} ms \
+         (acceptance rate {:.3})",
+        t.elapsed().as_secs_f64() * 1e3,
+        draws.acceptance_rate.unwrap_or(1.0)
     );
-    let theta = draws.f64("theta")?;
+    let theta = draws.draws.f64("theta")?;
     let mut accuracies = Vec::new();
     for (o, x_obs) in OBSERVATIONS.iter().enumerate() {
         let th = theta

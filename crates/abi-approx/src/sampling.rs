@@ -73,12 +73,14 @@ impl SampleOptions {
 pub struct Draws {
     /// Named parameters, `(data sets, n, ...)`.
     pub draws: Batch,
-    /// Accepted / proposed draws when a support was given.
+    /// The share of proposed draws that fell inside the support, when one was given (an
+    /// estimate of the approximate posterior's mass inside it).
     pub acceptance_rate: Option<f64>,
 }
 
 /// Draws for `rows` data sets until each has `n` inside the support: returns the network-space
-/// draws `(rows, n, dim)`, the number proposed and the number accepted. Proposals per round
+/// draws `(rows, n, dim)`, the number proposed and the number of those inside the support
+/// (their ratio estimates the posterior mass inside it). Proposals per round
 /// grow with the observed rejection (up to 16 n per data set), and after `max_rounds` rounds
 /// it fails with [`ApproxError::Leakage`] rather than loop on.
 #[allow(clippy::too_many_arguments)]
@@ -112,14 +114,15 @@ pub(crate) fn reject<B: Backend>(
             for j in 0..m {
                 let i = r * m + j;
                 proposed += 1;
-                if counts[r] < n
-                    && support
-                        .distribution
-                        .contains(&theta[i * width..(i + 1) * width])
+                if support
+                    .distribution
+                    .contains(&theta[i * width..(i + 1) * width])
                 {
-                    kept[r].extend_from_slice(&v[i * dim..(i + 1) * dim]);
-                    counts[r] += 1;
                     accepted += 1;
+                    if counts[r] < n {
+                        kept[r].extend_from_slice(&v[i * dim..(i + 1) * dim]);
+                        counts[r] += 1;
+                    }
                 }
             }
         }
