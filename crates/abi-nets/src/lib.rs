@@ -1,15 +1,21 @@
 #![doc = include_str!("../README.md")]
 
 mod activation;
+mod attention;
+mod conditioning;
 mod dense;
 pub mod inference;
 mod mlp;
+mod norm;
 pub mod summary;
 
 pub use activation::Activation;
+pub use attention::MultiHeadAttention;
+pub use conditioning::{Film, FourierEmbedding};
 pub use dense::Dense;
 pub use inference::{
     CouplingFlow, CouplingFlowConfig, CouplingTransform, FlowMatching, FlowMatchingConfig,
     InferenceNetwork, Maf, MafConfig, Mode,
 };
 pub use mlp::{Mlp, MlpConfig};
+pub use norm::{LayerNorm, RmsNorm};

@@ -2,6 +2,7 @@
 
 use crate::activation::Activation;
 use crate::dense::Dense;
+use crate::norm::LayerNorm;
 use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,13 @@ pub struct MlpConfig {
     pub activation: Activation,
     /// Initialiser of the last layer's weights (`Zeros` makes the network start at its bias).
     pub output_init: Init,
+    /// Skip connections around hidden layers whose input and output widths agree
+    /// (`h + act(norm(dense(h)))`, He et al., 2016).
+    #[serde(default)]
+    pub residual: bool,
+    /// Layer normalisation after each hidden dense layer, before the activation.
+    #[serde(default)]
+    pub layer_norm: bool,
 }
 
 impl MlpConfig {
@@ -30,7 +38,21 @@ impl MlpConfig {
             widths,
             activation: Activation::Relu,
             output_init: Init::GlorotUniform,
+            residual: false,
+            layer_norm: false,
         }
+    }
+
+    /// Adds skip connections around equal-width hidden layers.
+    pub fn residual(mut self, on: bool) -> Self {
+        self.residual = on;
+        self
+    }
+
+    /// Adds layer normalisation to the hidden layers.
+    pub fn layer_norm(mut self, on: bool) -> Self {
+        self.layer_norm = on;
+        self
     }
 
     /// Sets the hidden activation.
@@ -80,9 +102,18 @@ impl MlpConfig {
                 )
             })
             .collect::<Result<_>>()?;
+        let norms = if self.layer_norm {
+            (0..n - 1)
+                .map(|i| LayerNorm::new(&path.sub(format!("norm{i}")), self.widths[i + 1], rng))
+                .collect::<Result<_>>()?
+        } else {
+            Vec::new()
+        };
         Ok(Mlp {
             layers,
+            norms,
             activation: self.activation,
+            residual: self.residual,
         })
     }
 }
@@ -91,7 +122,9 @@ impl MlpConfig {
 #[derive(Debug, Clone)]
 pub struct Mlp<B: Backend> {
     layers: Vec<Dense<B>>,
+    norms: Vec<LayerNorm<B>>,
     activation: Activation,
+    residual: bool,
 }
 
 impl<B: Backend> Mlp<B> {
@@ -116,13 +149,23 @@ impl<B: Backend> Mlp<B> {
         let last = self.layers.len() - 1;
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
-            h = layer.forward(&h)?;
-            if i < last {
-                h = self.activation.apply(&h)?;
-                if let (Some(rng), true) = (train.as_deref_mut(), rate > 0.0) {
-                    h = h.dropout(rate, true, rng)?;
-                }
+            if i == last {
+                h = layer.forward(&h)?;
+                break;
             }
+            let mut z = layer.forward(&h)?;
+            if let Some(norm) = self.norms.get(i) {
+                z = norm.forward(&z)?;
+            }
+            z = self.activation.apply(&z)?;
+            if let (Some(rng), true) = (train.as_deref_mut(), rate > 0.0) {
+                z = z.dropout(rate, true, rng)?;
+            }
+            h = if self.residual && layer.in_dim() == layer.out_dim() {
+                h.add(&z)?
+            } else {
+                z
+            };
         }
         Ok(h)
     }
