@@ -41,6 +41,10 @@ pub struct FlowMatchingConfig {
     pub solver: OdeSolver,
     /// Divergence used by `log_prob`.
     pub divergence: Divergence,
+    /// Re-pair data and noise within each training batch along an entropic optimal-transport
+    /// plan (off by default, as in BayesFlow).
+    #[serde(default)]
+    pub optimal_transport: Option<super::ot::OtConfig>,
 }
 
 impl Default for FlowMatchingConfig {
@@ -52,6 +56,7 @@ impl Default for FlowMatchingConfig {
             time_power: -0.5,
             solver: OdeSolver::default(),
             divergence: Divergence::Auto { max_exact_dim: 16 },
+            optimal_transport: None,
         }
     }
 }
@@ -276,7 +281,12 @@ impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
         let shape = v.shape();
         let rows = shape[0];
         let device = v.device();
-        let noise = Tensor::<B>::randn(&shape, rng, &device)?;
+        let mut noise = Tensor::<B>::randn(&shape, rng, &device)?;
+        if let Some(ot) = &self.config.optimal_transport {
+            let (x, z) = (v.detach().to_f64_vec()?, noise.to_f64_vec()?);
+            let pairs = super::ot::ot_pairing(&x, &z, rows, self.dim, ot, rng);
+            noise = noise.index_select(0, &pairs)?;
+        }
         let power = 1.0 + self.config.time_power;
         let times: Vec<f64> = (0..rows)
             .map(|_| 1.0 - rng.random::<f64>().powf(power))

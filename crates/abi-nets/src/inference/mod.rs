@@ -8,6 +8,7 @@ mod coupling_flow;
 mod flow_matching;
 mod maf;
 pub mod ode;
+pub mod ot;
 mod permutation;
 mod point;
 mod registry;
