@@ -1,4 +1,5 @@
 use super::chunked::map_draws;
+use super::permutation::OrthogonalMixing;
 use super::{
     ActNorm, BaseDistribution, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation,
 };
@@ -17,6 +18,30 @@ pub enum PermutationKind {
     Swap,
     /// No permutation.
     None,
+    /// A learnable orthogonal mixing per layer (Householder reflections).
+    Orthogonal,
+}
+
+/// The mixing step of a layer: a fixed permutation or a learned orthogonal map.
+enum Mixing<B: Backend> {
+    Fixed(Permutation),
+    Orthogonal(OrthogonalMixing<B>),
+}
+
+impl<B: Backend> Mixing<B> {
+    fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
+        match self {
+            Mixing::Fixed(p) => p.forward(x),
+            Mixing::Orthogonal(q) => q.forward(x),
+        }
+    }
+
+    fn inverse(&self, y: &Tensor<B>) -> Result<Tensor<B>> {
+        match self {
+            Mixing::Fixed(p) => p.inverse(y),
+            Mixing::Orthogonal(q) => q.inverse(y),
+        }
+    }
 }
 
 /// Settings of a [`CouplingFlow`]; the defaults are BayesFlow 2's.
@@ -58,7 +83,7 @@ impl Default for CouplingFlowConfig {
 
 struct Layer<B: Backend> {
     actnorm: Option<ActNorm<B>>,
-    permutation: Option<Permutation>,
+    permutation: Option<Mixing<B>>,
     first: Coupling<B>,
     rotate: Permutation,
     second: Coupling<B>,
@@ -131,9 +156,14 @@ impl CouplingFlowConfig {
                     None
                 },
                 permutation: match self.permutation {
-                    PermutationKind::Random => Some(Permutation::random(dim, rng)),
-                    PermutationKind::Swap => Some(Permutation::reverse(dim)),
+                    PermutationKind::Random => Some(Mixing::Fixed(Permutation::random(dim, rng))),
+                    PermutationKind::Swap => Some(Mixing::Fixed(Permutation::reverse(dim))),
                     PermutationKind::None => None,
+                    PermutationKind::Orthogonal => Some(Mixing::Orthogonal(OrthogonalMixing::new(
+                        &p.sub("mixing"),
+                        dim,
+                        rng,
+                    )?)),
                 },
                 first: coupling("coupling_a", split, rng)?,
                 rotate: Permutation::new(rotation.clone())?,

@@ -20,7 +20,7 @@ pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use maf::{Maf, MafConfig};
-pub use permutation::Permutation;
+pub use permutation::{OrthogonalMixing, Permutation};
 pub use point::{Estimate, PointEstimator, PointEstimatorConfig, Score};
 pub use registry::InferenceNetworkConfig;
 

@@ -56,3 +56,64 @@ impl Permutation {
         y.index_select(y.rank() - 1, &self.inverse)
     }
 }
+
+/// A learnable orthogonal mixing of the last axis, `x ↦ x Q`, with `Q` the product of `dim`
+/// Householder reflections `I − 2 v vᵀ / |v|²` (Tomczak & Welling, 2016): any orthogonal
+/// matrix is such a product, `|det Q| = 1` so the map preserves volume, and `Q⁻¹ = Qᵀ`. The
+/// reflection vectors are the parameter `vectors` `(dim, dim)` under the given path.
+#[derive(Debug, Clone)]
+pub struct OrthogonalMixing<B: Backend> {
+    vectors: abi_tensor::Param<B>,
+    dim: usize,
+}
+
+impl<B: Backend> OrthogonalMixing<B> {
+    /// A random orthogonal mixing of `dim` features.
+    pub fn new(
+        path: &abi_tensor::ParamPath<B>,
+        dim: usize,
+        rng: &mut impl rand::Rng,
+    ) -> Result<Self> {
+        let vectors = path.param(
+            "vectors",
+            &[dim, dim],
+            abi_tensor::Init::Normal {
+                mean: 0.0,
+                std: 1.0,
+            },
+            rng,
+        )?;
+        Ok(Self { vectors, dim })
+    }
+
+    /// The matrix `Q` `(dim, dim)`.
+    pub fn matrix(&self) -> Result<Tensor<B>> {
+        let vs = self.vectors.value();
+        let device = vs.device();
+        let mut q = Tensor::<B>::eye(self.dim, &device)?;
+        for r in 0..self.dim {
+            let v = vs.narrow(0, r, 1)?; // (1, dim)
+            let norm2 = v.square()?.sum_all()?.add_scalar(1e-30)?;
+            let qv = q.matmul(&v.t()?)?; // (dim, 1)
+            q = q.sub(&qv.matmul(&v)?.mul_scalar(2.0)?.div(&norm2)?)?;
+        }
+        Ok(q)
+    }
+
+    fn apply(x: &Tensor<B>, m: &Tensor<B>) -> Result<Tensor<B>> {
+        let shape = x.shape();
+        let d = shape[shape.len() - 1];
+        let rows = shape[..shape.len() - 1].iter().product();
+        x.reshape(&[rows, d])?.matmul(m)?.reshape(&shape)
+    }
+
+    /// `x Q` over the last axis.
+    pub fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
+        Self::apply(x, &self.matrix()?)
+    }
+
+    /// `y Qᵀ`, the inverse.
+    pub fn inverse(&self, y: &Tensor<B>) -> Result<Tensor<B>> {
+        Self::apply(y, &self.matrix()?.t()?)
+    }
+}
