@@ -11,8 +11,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::{Activation, MlpConfig};
-use abi_tensor::optim::{clip_grad_norm, AdamConfig, LrSchedule, Optimizer};
-use abi_tensor::{no_grad, ParamStore, Result, Tensor};
+use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer, clip_grad_norm};
+use abi_tensor::{ParamStore, Result, Tensor, no_grad};
 use rand::SeedableRng;
 use std::time::Instant;
 

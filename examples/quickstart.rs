@@ -13,7 +13,7 @@ use abi_approx::dataset::OfflineDataset;
 use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
-use abi_sim::{simulate, Batch};
+use abi_sim::{Batch, simulate};
 use clap::Parser;
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::SeedableRng;

@@ -7,11 +7,11 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
 use abi_nets::Mode;
+use abi_nets::inference::InferenceNetworkConfig;
 use abi_tensor::optim::{AdamConfig, Optimizer};
 use abi_tensor::{ParamStore, Tensor};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
 use std::hint::black_box;
 

@@ -4,8 +4,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use abi_benches::{pool, MlpWorkload};
-use criterion::{criterion_group, criterion_main, Criterion};
+use abi_benches::{MlpWorkload, pool};
+use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
 fn mlp(c: &mut Criterion) {

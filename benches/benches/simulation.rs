@@ -6,9 +6,9 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_benches::pool;
-use abi_sim::benchmarks::{BenchmarkTask, Sir, TwoMoons};
 use abi_sim::Simulator;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use abi_sim::benchmarks::{BenchmarkTask, Sir, TwoMoons};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
 use std::hint::black_box;
 

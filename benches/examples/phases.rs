@@ -4,7 +4,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use abi_benches::{pool, MlpWorkload};
+use abi_benches::{MlpWorkload, pool};
 use abi_tensor::optim::Optimizer;
 use std::time::Instant;
 

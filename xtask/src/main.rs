@@ -71,9 +71,32 @@ fn ci() -> Result<(), String> {
         ],
         &[],
     )?;
+    // Examples and benches are type-checked by clippy above; building them again in the
+    // optimised profile would only cost time, so the tests name their targets.
     run(
         &cargo,
-        &["test", "--workspace", "--all-features", "--profile", "ci"],
+        &[
+            "test",
+            "--workspace",
+            "--all-features",
+            "--profile",
+            "ci",
+            "--lib",
+            "--bins",
+            "--tests",
+        ],
+        &[],
+    )?;
+    run(
+        &cargo,
+        &[
+            "test",
+            "--workspace",
+            "--all-features",
+            "--profile",
+            "ci",
+            "--doc",
+        ],
         &[],
     )?;
     run(

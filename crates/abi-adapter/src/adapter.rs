@@ -330,7 +330,7 @@ impl Adapter {
             other => {
                 return Err(AdapterError::Format(format!(
                     "format is {other:?}, expected {FORMAT_NAME:?}"
-                )))
+                )));
             }
         }
         match value.get("version").and_then(|v| v.as_u64()) {
@@ -338,7 +338,7 @@ impl Adapter {
             other => {
                 return Err(AdapterError::Format(format!(
                     "version {other:?} is not supported (this build reads {FORMAT_VERSION})"
-                )))
+                )));
             }
         }
         let file: AdapterFile =

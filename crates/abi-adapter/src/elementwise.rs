@@ -42,20 +42,12 @@ fn log1m_exp_neg(z: f64) -> f64 {
 
 /// `ln(e^y − 1)`-inverse: `softplus(y) = ln(1 + e^y)`, stably.
 fn softplus(y: f64) -> f64 {
-    if y > 30.0 {
-        y
-    } else {
-        y.exp().ln_1p()
-    }
+    if y > 30.0 { y } else { y.exp().ln_1p() }
 }
 
 /// `ln(e^z − 1)` for `z > 0` (inverse softplus), stably.
 fn inv_softplus(z: f64) -> f64 {
-    if z > 30.0 {
-        z
-    } else {
-        z.exp_m1().ln()
-    }
+    if z > 30.0 { z } else { z.exp_m1().ln() }
 }
 
 fn sigmoid(y: f64) -> f64 {

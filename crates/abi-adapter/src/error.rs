@@ -60,7 +60,9 @@ pub enum AdapterError {
     #[error("adapter file: {0}")]
     Format(String),
     /// A custom transform is used that was not registered with the adapter.
-    #[error("custom transform `{0}` is not registered (custom functions are not serialised; register it again after loading)")]
+    #[error(
+        "custom transform `{0}` is not registered (custom functions are not serialised; register it again after loading)"
+    )]
     UnregisteredCustom(String),
     /// A custom transform failed.
     #[error("custom transform `{name}`: {reason}")]

@@ -77,11 +77,7 @@ impl RunningStats {
             .iter()
             .map(|m2| {
                 let s = (m2 / self.count).sqrt();
-                if s > 1e-12 {
-                    s
-                } else {
-                    1.0
-                }
+                if s > 1e-12 { s } else { 1.0 }
             })
             .collect()
     }
@@ -500,7 +496,7 @@ impl Transform {
                                 key: k.clone(),
                                 expected: vec![0, 0, 0],
                                 got: x.shape().to_vec(),
-                            })
+                            });
                         }
                     };
                     if let Some(l) = ldj.as_deref_mut() {
@@ -540,7 +536,7 @@ impl Transform {
                                 key: k.clone(),
                                 expected: vec![rows],
                                 got: x.shape().to_vec(),
-                            })
+                            });
                         }
                     };
                     if let Some(l) = ldj.as_deref_mut() {
@@ -763,11 +759,7 @@ impl Transform {
                             lane.iter()
                                 .enumerate()
                                 .fold((0usize, f64::NEG_INFINITY), |best, (i, &v)| {
-                                    if v > best.1 {
-                                        (i, v)
-                                    } else {
-                                        best
-                                    }
+                                    if v > best.1 { (i, v) } else { best }
                                 })
                                 .0 as f64
                         });

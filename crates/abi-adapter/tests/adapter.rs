@@ -176,11 +176,12 @@ fn samples_with_a_draws_axis_invert_too() {
         }
     }
     assert!(back.f64("t", "sigma").unwrap().iter().all(|v| *v > 0.0));
-    assert!(back
-        .f64("t", "p")
-        .unwrap()
-        .iter()
-        .all(|v| *v > 0.0 && *v < 1.0));
+    assert!(
+        back.f64("t", "p")
+            .unwrap()
+            .iter()
+            .all(|v| *v > 0.0 && *v < 1.0)
+    );
 }
 
 #[test]

@@ -4,18 +4,18 @@ use crate::dataset::Dataset;
 use crate::error::{ApproxError, Result};
 use crate::history::History;
 use crate::roles::{
-    check_finite, required, role_array, to_array, to_tensor, INFERENCE_CONDITIONS,
-    INFERENCE_VARIABLES, SUMMARY_VARIABLES,
+    INFERENCE_CONDITIONS, INFERENCE_VARIABLES, SUMMARY_VARIABLES, check_finite, required,
+    role_array, to_array, to_tensor,
 };
 use crate::sampling::{Draws, SampleOptions};
-use crate::train::{train, Callback, TrainConfig, Trainable};
+use crate::train::{Callback, TrainConfig, Trainable, train};
 use abi_adapter::{Adapter, Data};
+use abi_nets::Mode;
 use abi_nets::inference::{InferenceNetwork, InferenceNetworkConfig};
 use abi_nets::summary::{Flatten, SummaryNetwork};
-use abi_nets::Mode;
 use abi_sim::Batch;
 use abi_tensor::optim::Adam;
-use abi_tensor::{no_grad, Backend, ParamStore, Tensor};
+use abi_tensor::{Backend, ParamStore, Tensor, no_grad};
 use ndarray::{ArrayD, Axis, Slice};
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ impl ContinuousApproximatorBuilder {
                     role: INFERENCE_CONDITIONS.into(),
                     got: c.shape().to_vec(),
                     expected: "(batch, k); use expand_dims or concatenate".into(),
-                })
+                });
             }
             None => 0,
         };

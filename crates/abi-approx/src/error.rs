@@ -47,7 +47,9 @@ pub enum ApproxError {
         value: f64,
     },
     /// The loss became NaN or infinite; the best weights so far were kept.
-    #[error("the training loss became {value} in epoch {epoch}, batch {batch}; the best weights so far were restored")]
+    #[error(
+        "the training loss became {value} in epoch {epoch}, batch {batch}; the best weights so far were restored"
+    )]
     NonFiniteLoss {
         /// epoch (from 0)
         epoch: usize,
@@ -57,7 +59,9 @@ pub enum ApproxError {
         value: f64,
     },
     /// Too many draws fell outside the support within the allowed rounds.
-    #[error("only {accepted} of {requested} draws for data set {dataset} fell inside the support after {rounds} rounds (acceptance rate {rate:.2e}); the posterior leaks out of the prior's support")]
+    #[error(
+        "only {accepted} of {requested} draws for data set {dataset} fell inside the support after {rounds} rounds (acceptance rate {rate:.2e}); the posterior leaks out of the prior's support"
+    )]
     Leakage {
         /// data set (row of the conditions)
         dataset: usize,

@@ -16,4 +16,4 @@ pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
 pub use sampling::{Draws, SampleOptions, Support};
 pub use save::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
-pub use train::{train, Callback, TrainConfig, Trainable};
+pub use train::{Callback, TrainConfig, Trainable, train};

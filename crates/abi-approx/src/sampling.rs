@@ -139,7 +139,7 @@ pub(crate) fn reject<B: Backend>(
     let (worst, &have) = counts
         .iter()
         .enumerate()
-        .min_by_key(|(_, &c)| c)
+        .min_by_key(|&(_, &c)| c)
         .unwrap_or((0, &0));
     Err(ApproxError::Leakage {
         dataset: first_row + worst,

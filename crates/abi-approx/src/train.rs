@@ -1,13 +1,13 @@
 //! The training loop shared by every approximator: optimiser and schedule, validation, early
 //! stopping, NaN guard, progress, callbacks, checkpoints and resume.
 
-use crate::dataset::{stream_rng, Dataset};
+use crate::dataset::{Dataset, stream_rng};
 use crate::error::{ApproxError, Result};
 use crate::history::{EpochRecord, History};
 use abi_nets::Mode;
 use abi_sim::Batch;
-use abi_tensor::optim::{clip_grad_norm, Adam, AdamConfig, LrSchedule, Optimizer, OptimizerState};
-use abi_tensor::{no_grad, Backend, ParamStore, Tensor};
+use abi_tensor::optim::{Adam, AdamConfig, LrSchedule, Optimizer, OptimizerState, clip_grad_norm};
+use abi_tensor::{Backend, ParamStore, Tensor, no_grad};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -5,10 +5,10 @@ use crate::error::{DiagError, Result};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::{Activation, Mlp, MlpConfig};
 use abi_tensor::optim::{AdamConfig, Optimizer};
-use abi_tensor::{no_grad, ParamStore, Tensor};
+use abi_tensor::{ParamStore, Tensor, no_grad};
 use ndarray::{ArrayView2, Axis};
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 

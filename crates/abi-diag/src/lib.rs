@@ -3,5 +3,5 @@
 mod c2st;
 mod error;
 
-pub use c2st::{c2st, c2st_with, C2stConfig};
+pub use c2st::{C2stConfig, c2st, c2st_with};
 pub use error::{DiagError, Result};

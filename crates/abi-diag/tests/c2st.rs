@@ -2,7 +2,7 @@
 //! shift, determinism, and typed errors.
 #![allow(clippy::unwrap_used)]
 
-use abi_diag::{c2st, DiagError};
+use abi_diag::{DiagError, c2st};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

@@ -87,11 +87,7 @@ pub fn fast_exp_f32(x: f32) -> f32 {
     let scale = f32::from_bits(n_bits.wrapping_add(126) << 23);
     let y = p * scale * 2.0;
     let y = if x > 88.72 { f32::INFINITY } else { y };
-    if x.is_nan() {
-        x
-    } else {
-        y
-    }
+    if x.is_nan() { x } else { y }
 }
 
 /// The CPU device (the only one this backend has).

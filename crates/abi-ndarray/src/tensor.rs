@@ -2,8 +2,8 @@
 
 use ndarray::ArrayD;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::NdFloat;
 
@@ -82,9 +82,9 @@ impl<F: NdFloat> NdTensor<F> {
         value: ArrayD<F>,
         inputs: &[&NdTensor<F>],
         backward: impl Fn(ArrayD<F>, &ArrayD<F>, &[NdTensor<F>]) -> Vec<Option<ArrayD<F>>>
-            + Send
-            + Sync
-            + 'static,
+        + Send
+        + Sync
+        + 'static,
     ) -> Self {
         if grad_enabled() && inputs.iter().any(|t| t.node.tracked) {
             let grad_fn = GradFn {

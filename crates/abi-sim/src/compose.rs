@@ -3,7 +3,7 @@
 use crate::array::Array;
 use crate::batch::Batch;
 use crate::error::{Result, SimError};
-use crate::simulator::{check_finite, draw_rng, Simulator};
+use crate::simulator::{Simulator, check_finite, draw_rng};
 use crate::vars::{Value, Vars};
 use ndarray::{ArrayD, IxDyn};
 use rand::RngCore;

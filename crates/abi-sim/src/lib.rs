@@ -15,11 +15,11 @@ mod vars;
 pub use array::Array;
 pub use batch::Batch;
 pub use compose::{
-    make_simulator, make_vectorized, ComposedSimulator, FnError, VectorizedSimulator,
+    ComposedSimulator, FnError, VectorizedSimulator, make_simulator, make_vectorized,
 };
-pub use distribution::{cholesky, invert_spd, Distribution};
+pub use distribution::{Distribution, cholesky, invert_spd};
 pub use error::{Result, SimError};
 pub use model_comparison::ModelComparisonSimulator;
-pub use run::{pilot_run, progress_bar, simulate, PilotReport};
-pub use simulator::{check_finite, draw_rng, non_finite_rows, Checked, NonFinitePolicy, Simulator};
+pub use run::{PilotReport, pilot_run, progress_bar, simulate};
+pub use simulator::{Checked, NonFinitePolicy, Simulator, check_finite, draw_rng, non_finite_rows};
 pub use vars::{Value, Vars};

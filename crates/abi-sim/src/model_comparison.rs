@@ -114,7 +114,9 @@ impl Simulator for ModelComparisonSimulator {
         if !specific.is_empty() && !self.drop_specific {
             return Err(SimError::invalid(
                 "ModelComparisonSimulator",
-                format!("entries {specific:?} are produced by only some models; call drop_model_specific(true) to drop them"),
+                format!(
+                    "entries {specific:?} are produced by only some models; call drop_model_specific(true) to drop them"
+                ),
             ));
         }
         for p in &mut parts {

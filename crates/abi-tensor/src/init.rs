@@ -83,12 +83,12 @@ impl Init {
             Init::Normal { std, .. } if !(std >= 0.0 && std.is_finite()) => {
                 return Err(bad(format!(
                     "normal std must be finite and >= 0, got {std}"
-                )))
+                )));
             }
             Init::Uniform { low, high } if !(low < high) => {
                 return Err(bad(format!(
                     "uniform needs low < high, got [{low}, {high})"
-                )))
+                )));
             }
             _ => {}
         }
@@ -146,17 +146,21 @@ mod tests {
     #[test]
     fn bad_arguments_are_errors() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        assert!(Init::Normal {
-            mean: 0.0,
-            std: -1.0
-        }
-        .sample(&[3], &mut rng)
-        .is_err());
-        assert!(Init::Uniform {
-            low: 1.0,
-            high: 0.0
-        }
-        .sample(&[3], &mut rng)
-        .is_err());
+        assert!(
+            Init::Normal {
+                mean: 0.0,
+                std: -1.0
+            }
+            .sample(&[3], &mut rng)
+            .is_err()
+        );
+        assert!(
+            Init::Uniform {
+                low: 1.0,
+                high: 0.0
+            }
+            .sample(&[3], &mut rng)
+            .is_err()
+        );
     }
 }

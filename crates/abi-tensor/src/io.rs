@@ -133,7 +133,7 @@ pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<Loaded
         other => {
             return Err(bad(format!(
                 "header has {FORMAT_KEY} = {other:?}, expected {FORMAT_NAME:?}"
-            )))
+            )));
         }
     }
     let version = metadata.remove(VERSION_KEY);
@@ -142,7 +142,7 @@ pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<Loaded
         _ => {
             return Err(bad(format!(
                 "format version {version:?} is not supported (this build reads {FORMAT_VERSION})"
-            )))
+            )));
         }
     }
     let st = SafeTensors::deserialize(bytes)
@@ -163,7 +163,7 @@ pub fn from_bytes<B: Backend>(bytes: &[u8], device: &B::Device) -> Result<Loaded
             other => {
                 return Err(bad(format!(
                     "tensor `{name}` has unsupported dtype {other:?}"
-                )))
+                )));
             }
         };
         let t = Tensor::from_vec(values, view.shape(), device)?;

@@ -22,7 +22,7 @@ pub mod conformance;
 pub use backend::Backend;
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
-pub use grad::{enable_grad, no_grad, Gradients, TensorId};
+pub use grad::{Gradients, TensorId, enable_grad, no_grad};
 pub use init::Init;
 pub use ops::{AdamStep, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 pub use param::{Param, ParamPath, ParamStore};

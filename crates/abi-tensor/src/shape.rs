@@ -37,7 +37,7 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
                     op,
                     lhs: a.to_vec(),
                     rhs: b.to_vec(),
-                })
+                });
             }
         };
     }

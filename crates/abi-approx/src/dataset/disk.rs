@@ -1,10 +1,10 @@
-use super::{check_batch_size, stream_rng, Dataset};
+use super::{Dataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
-use abi_sim::npz::{read_npz, shard_paths};
 use abi_sim::Batch;
+use abi_sim::npz::{read_npz, shard_paths};
 use rand::seq::SliceRandom;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 /// Simulations in a folder of `.npz` shards (as written by

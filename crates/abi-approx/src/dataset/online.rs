@@ -1,8 +1,8 @@
-use super::{check_batch_size, stream_rng, Dataset};
+use super::{Dataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::{Batch, Simulator};
-use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 /// A fresh simulated batch for every training step.

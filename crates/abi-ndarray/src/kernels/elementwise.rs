@@ -3,10 +3,10 @@
 use super::{
     broadcast_view, map, map_inplace, sum_to_shape, sum_to_shape_ref, zip_inplace, zip_map,
 };
-use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::shape::broadcast_shapes;
+use crate::tensor::NdTensor;
 use abi_tensor::Element;
+use abi_tensor::shape::broadcast_shapes;
 use abi_tensor::{BinaryOp, CmpOp, Result, UnaryOp};
 use ndarray::{ArrayD, Zip};
 
@@ -19,11 +19,7 @@ fn c<F: NdFloat>(v: f64) -> F {
 fn sigmoid<F: NdFloat>(x: F) -> F {
     let e = (-x.abs()).exp_kernel();
     let r = F::one() / (F::one() + e);
-    if x >= F::zero() {
-        r
-    } else {
-        e * r
-    }
+    if x >= F::zero() { r } else { e * r }
 }
 
 /// `tanh` through one `exp` (`(1 − e^(−2|x|)) / (1 + e^(−2|x|))` with the sign restored):
@@ -32,11 +28,7 @@ fn sigmoid<F: NdFloat>(x: F) -> F {
 fn tanh<F: NdFloat>(x: F) -> F {
     let e = (x.abs() * c(-2.0)).exp_kernel();
     let t = (F::one() - e) / (F::one() + e);
-    if x < F::zero() {
-        -t
-    } else {
-        t
-    }
+    if x < F::zero() { -t } else { t }
 }
 
 /// `ln(1 + e^x) = max(x, 0) + ln(1 + e^(−|x|))`: stable everywhere and free of library calls.
@@ -280,22 +272,16 @@ pub(crate) fn binary<F: NdFloat>(
                 };
                 (
                     need_a.then(|| {
-                        Zip::from(g).and(&af).and(&bf).map_collect(|&g, &x, &y| {
-                            if pick_a(x, y) {
-                                g
-                            } else {
-                                F::zero()
-                            }
-                        })
+                        Zip::from(g)
+                            .and(&af)
+                            .and(&bf)
+                            .map_collect(|&g, &x, &y| if pick_a(x, y) { g } else { F::zero() })
                     }),
                     need_b.then(|| {
-                        Zip::from(g).and(&af).and(&bf).map_collect(|&g, &x, &y| {
-                            if pick_a(x, y) {
-                                F::zero()
-                            } else {
-                                g
-                            }
-                        })
+                        Zip::from(g)
+                            .and(&af)
+                            .and(&bf)
+                            .map_collect(|&g, &x, &y| if pick_a(x, y) { F::zero() } else { g })
                     }),
                 )
             }
@@ -319,11 +305,7 @@ pub(crate) fn compare<F: NdFloat>(
     );
     let y = Zip::from(&av).and(&bv).map_collect(
         |&x, &y| {
-            if op.eval(x, y) {
-                F::one()
-            } else {
-                F::zero()
-            }
+            if op.eval(x, y) { F::one() } else { F::zero() }
         },
     );
     Ok(NdTensor::constant(y))

@@ -1,9 +1,9 @@
 //! Index-driven operations: select, gather, scatter-add, searchsorted.
 
-use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::shape::check_axis;
+use crate::tensor::NdTensor;
 use abi_tensor::Element;
+use abi_tensor::shape::check_axis;
 use abi_tensor::{Result, TensorError};
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};
 

@@ -1,10 +1,10 @@
 //! Matrix products on `gemm` (AVX-512/AVX2 kernels, rayon threads), batched and broadcast.
 
 use super::sum_to_shape;
-use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::shape::{matmul_shape, numel};
+use crate::tensor::NdTensor;
 use abi_tensor::Result;
+use abi_tensor::shape::{matmul_shape, numel};
 use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Fused optimiser updates: one pass over parameter, gradient and moments.
 
-use crate::tensor::NdTensor;
 use crate::NdFloat;
+use crate::tensor::NdTensor;
 use abi_tensor::{AdamStep, Element, Result, TensorError};
 use ndarray::Zip;
 

@@ -1,10 +1,10 @@
 //! Reductions over axes and the cumulative sum, with their gradient rules.
 
 use super::{broadcast_view, zip_map};
-use crate::tensor::NdTensor;
 use crate::NdFloat;
-use abi_tensor::shape::{check_axes, check_axis, reduced_shape};
+use crate::tensor::NdTensor;
 use abi_tensor::Element;
+use abi_tensor::shape::{check_axes, check_axis, reduced_shape};
 use abi_tensor::{ReduceOp, Result};
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 
@@ -20,7 +20,7 @@ fn reduce_keep<F: NdFloat>(op: ReduceOp, x: &ArrayD<F>, axes: &[usize]) -> Array
             let lead = axes
                 .iter()
                 .enumerate()
-                .take_while(|(i, &a)| *i == a)
+                .take_while(|(i, a)| *i == **a)
                 .count();
             let mut r = if lead > 0 && x.is_standard_layout() {
                 let mut s = super::sum_leading_axes(x, lead);
@@ -111,10 +111,9 @@ pub(crate) fn reduce<F: NdFloat>(
             }
             ReduceOp::Max | ReduceOp::Min => {
                 // share the gradient equally among ties
-                let hits =
-                    Zip::from(x)
-                        .and(&kb)
-                        .map_collect(|&v, &k| if v == k { F::one() } else { F::zero() });
+                let hits = Zip::from(x)
+                    .and(&kb)
+                    .map_collect(|&v, &k| if v == k { F::one() } else { F::zero() });
                 let counts = reduce_keep(ReduceOp::Sum, &hits, &axes);
                 let cb = broadcast_view(&counts, x.shape());
                 Zip::from(&hits)

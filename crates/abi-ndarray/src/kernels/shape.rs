@@ -1,8 +1,8 @@
 //! Reshape, permute, broadcast, concatenate, narrow and flip, with their gradient rules.
 
 use super::sum_to_shape;
-use crate::tensor::NdTensor;
 use crate::NdFloat;
+use crate::tensor::NdTensor;
 use abi_tensor::shape::{check_axes, check_axis, check_broadcast_to, check_permutation};
 use abi_tensor::{Result, TensorError};
 use ndarray::{ArrayD, Axis, IxDyn, Slice};

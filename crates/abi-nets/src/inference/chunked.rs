@@ -1,6 +1,6 @@
 //! Splitting large graph-free batches into row pieces on the thread pool.
 
-use abi_tensor::{enable_grad, no_grad, Backend, Result, Tensor};
+use abi_tensor::{Backend, Result, Tensor, enable_grad, no_grad};
 use rayon::prelude::*;
 
 /// Applies `f` to `inputs` (all sharing their first axis) in pieces of

@@ -4,7 +4,7 @@ use super::{
     ActNorm, BaseDistribution, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation,
 };
 use crate::Activation;
-use abi_tensor::{no_grad, Backend, ParamPath, Result, Tensor, TensorError};
+use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 use super::chunked::map_draws;
-use super::ode::{integrate, OdeSolver};
+use super::ode::{OdeSolver, integrate};
 use super::{InferenceNetwork, Mode};
 use crate::{Activation, Mlp, MlpConfig};
-use abi_tensor::{enable_grad, no_grad, Backend, Init, ParamPath, Result, Tensor, TensorError};
+use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError, enable_grad, no_grad};
 use rand::{Rng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 use super::chunked::map_draws;
 use super::{BaseDistribution, InferenceNetwork, Mode, Permutation};
 use crate::Activation;
-use abi_tensor::{no_grad, Backend, Init, Param, ParamPath, Result, Tensor, TensorError};
+use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 

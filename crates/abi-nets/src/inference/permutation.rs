@@ -1,6 +1,6 @@
 use abi_tensor::{Backend, Result, Tensor, TensorError};
-use rand::seq::SliceRandom;
 use rand::RngCore;
+use rand::seq::SliceRandom;
 
 /// A fixed permutation of the last axis (and its inverse); no parameters, volume-preserving.
 #[derive(Debug, Clone, PartialEq)]

@@ -53,7 +53,7 @@ impl InferenceNetworkConfig {
                         "unknown inference network `{other}`; known: {:?}",
                         Self::NAMES
                     ),
-                })
+                });
             }
         })
     }

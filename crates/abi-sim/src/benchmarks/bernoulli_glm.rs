@@ -108,11 +108,7 @@ impl BenchmarkTask for BernoulliGlm {
         &self.prior
     }
     fn dim_data(&self) -> usize {
-        if self.raw {
-            STEPS
-        } else {
-            FILTER + 1
-        }
+        if self.raw { STEPS } else { FILTER + 1 }
     }
     fn simulate(&self, theta: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
         let y: Vec<f64> = self
@@ -120,11 +116,7 @@ impl BenchmarkTask for BernoulliGlm {
             .into_iter()
             .map(|z| if rng.random::<f64>() < z { 1.0 } else { 0.0 })
             .collect();
-        if self.raw {
-            y
-        } else {
-            self.summarize(&y)
-        }
+        if self.raw { y } else { self.summarize(&y) }
     }
     /// Tractable for the raw spike train (a product of Bernoullis); `None` for the summaries.
     fn log_likelihood(&self, theta: &[f64], x: &[f64]) -> Option<f64> {

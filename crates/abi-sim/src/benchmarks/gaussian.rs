@@ -1,4 +1,4 @@
-use super::{normal_log_density, std_normal, BenchmarkTask};
+use super::{BenchmarkTask, normal_log_density, std_normal};
 use crate::distribution::Distribution;
 use crate::error::Result;
 use rand::Rng;

@@ -25,7 +25,7 @@ use crate::array::Array;
 use crate::batch::Batch;
 use crate::distribution::Distribution;
 use crate::error::{Result, SimError};
-use crate::simulator::{draw_rng, Checked, NonFinitePolicy, Simulator};
+use crate::simulator::{Checked, NonFinitePolicy, Simulator, draw_rng};
 use ndarray::Array2;
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;

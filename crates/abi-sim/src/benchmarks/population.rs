@@ -1,5 +1,5 @@
 use super::ode::rk4_saved;
-use super::{std_normal, BenchmarkTask};
+use super::{BenchmarkTask, std_normal};
 use crate::distribution::Distribution;
 use crate::error::Result;
 use rand_chacha::ChaCha8Rng;

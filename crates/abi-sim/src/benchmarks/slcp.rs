@@ -1,4 +1,4 @@
-use super::{std_normal, BenchmarkTask};
+use super::{BenchmarkTask, std_normal};
 use crate::distribution::Distribution;
 use crate::error::{Result, SimError};
 use ndarray::{Array1, Array2};
@@ -130,11 +130,7 @@ impl BenchmarkTask for Slcp {
         &self.prior
     }
     fn dim_data(&self) -> usize {
-        if self.distractors.is_some() {
-            100
-        } else {
-            8
-        }
+        if self.distractors.is_some() { 100 } else { 8 }
     }
     fn simulate(&self, theta: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
         let (a, b, c) = Self::covariance(theta);

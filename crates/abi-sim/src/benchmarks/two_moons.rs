@@ -1,4 +1,4 @@
-use super::{std_normal, BenchmarkTask};
+use super::{BenchmarkTask, std_normal};
 use crate::distribution::Distribution;
 use crate::error::Result;
 use rand::Rng;

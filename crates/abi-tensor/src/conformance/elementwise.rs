@@ -1,16 +1,12 @@
 //! Elementwise operations: values, gradients, broadcasting.
 
-use super::{check_gradients, check_values, err, signed_values, t, values, Failure, Report};
+use super::{Failure, Report, check_gradients, check_values, err, signed_values, t, values};
 use crate::backend::Backend;
 use crate::ops::{BinaryOp, CmpOp, UnaryOp};
 use crate::tensor::Tensor;
 
 fn softplus(x: f64) -> f64 {
-    if x > 20.0 {
-        x
-    } else {
-        x.exp().ln_1p()
-    }
+    if x > 20.0 { x } else { x.exp().ln_1p() }
 }
 
 /// The host reference of each unary operation and the input domain it is checked on.

@@ -22,7 +22,7 @@ mod gradcheck;
 mod semantics;
 mod structural;
 
-pub use gradcheck::{check_gradients, TensorFn, Tolerance};
+pub use gradcheck::{TensorFn, Tolerance, check_gradients};
 
 use crate::backend::Backend;
 use crate::error::TensorError;

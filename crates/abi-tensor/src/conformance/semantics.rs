@@ -1,6 +1,6 @@
 //! Autodiff semantics and error behaviour.
 
-use super::{check_values, err, t, Failure, Report};
+use super::{Failure, Report, check_values, err, t};
 use crate::backend::Backend;
 use crate::error::TensorError;
 use crate::tensor::Tensor;

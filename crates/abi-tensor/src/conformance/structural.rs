@@ -1,6 +1,6 @@
 //! Matrix products, reductions, shape and index operations, composites.
 
-use super::{check_gradients, check_values, err, signed_values, t, values, Failure, Report};
+use super::{Failure, Report, check_gradients, check_values, err, signed_values, t, values};
 use crate::backend::Backend;
 use crate::ops::ReduceOp;
 use crate::shape::{broadcast_shapes, numel};

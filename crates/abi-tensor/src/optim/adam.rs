@@ -169,7 +169,7 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
                     return Err(TensorError::InvalidArgument {
                         op: "Adam::load_state",
                         reason: format!("unexpected buffer `{key}`"),
-                    })
+                    });
                 }
             };
         }

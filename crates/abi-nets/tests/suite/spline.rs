@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::spline::{forward, inverse, SplineConfig};
+use abi_nets::inference::spline::{SplineConfig, forward, inverse};
 use abi_tensor::Tensor;
 use rand::SeedableRng;
 

@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::ode::OdeSolver;
 use abi_nets::inference::Divergence;
+use abi_nets::inference::ode::OdeSolver;
 use abi_nets::{Activation, FlowMatching, FlowMatchingConfig, InferenceNetwork, Mode};
-use abi_tensor::optim::{clip_grad_norm, AdamConfig, LrSchedule, Optimizer};
+use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer, clip_grad_norm};
 use abi_tensor::{Backend, ParamStore, Tensor};
 use rand::SeedableRng;
 

@@ -9,7 +9,7 @@ use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::InferenceNetworkConfig;
 use abi_sim::benchmarks::{BenchmarkTask, GaussianLinear};
-use abi_sim::{simulate, Distribution};
+use abi_sim::{Distribution, simulate};
 use rand::SeedableRng;
 
 const DIM: usize = 10;

@@ -27,9 +27,11 @@ fn shapes_names_and_errors() {
     let bad = Tensor::<B>::zeros(&[5, 3], &Cpu).unwrap();
     let e = net.forward(&bad).unwrap_err().to_string();
     assert!(e.contains("Dense::forward") && e.contains("[5, 3]"), "{e}");
-    assert!(MlpConfig::new(vec![3])
-        .build(&store.root().sub("x"), &mut rng)
-        .is_err());
+    assert!(
+        MlpConfig::new(vec![3])
+            .build(&store.root().sub("x"), &mut rng)
+            .is_err()
+    );
     assert!(MlpConfig::new(vec![3, 0, 1]).check().is_err());
 }
 

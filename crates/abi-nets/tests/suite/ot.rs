@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::ot::{log_sinkhorn_plan, ot_pairing, OtConfig};
-use abi_nets::inference::{FlowMatchingConfig, InferenceNetwork};
 use abi_nets::Mode;
+use abi_nets::inference::ot::{OtConfig, log_sinkhorn_plan, ot_pairing};
+use abi_nets::inference::{FlowMatchingConfig, InferenceNetwork};
 use abi_tensor::{ParamStore, Tensor};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -78,10 +78,12 @@ fn flow_matching_trains_with_optimal_transport_pairing() {
     let loss = fm.loss(&v, Some(&c), Mode::Train, &mut rng).unwrap();
     assert!(loss.to_scalar().unwrap().is_finite());
     let grads = loss.backward().unwrap();
-    assert!(store
-        .trainable_params()
-        .iter()
-        .all(|p| grads.get(&p.value()).is_some()));
+    assert!(
+        store
+            .trainable_params()
+            .iter()
+            .all(|p| grads.get(&p.value()).is_some())
+    );
     let json = serde_json::to_string(&cfg).unwrap();
     assert_eq!(
         serde_json::from_str::<FlowMatchingConfig>(&json).unwrap(),

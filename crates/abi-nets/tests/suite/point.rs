@@ -106,12 +106,14 @@ fn scores_recover_their_functionals() {
             }
         }
     }
-    assert!(PointEstimatorConfig {
-        scores: vec![Score::Quantiles {
-            levels: vec![0.5, 0.1]
-        }],
-        ..PointEstimatorConfig::default()
-    }
-    .build(&ParamStore::<NdArray>::new(Cpu).root(), 2, 2, &mut r)
-    .is_err());
+    assert!(
+        PointEstimatorConfig {
+            scores: vec![Score::Quantiles {
+                levels: vec![0.5, 0.1]
+            }],
+            ..PointEstimatorConfig::default()
+        }
+        .build(&ParamStore::<NdArray>::new(Cpu).root(), 2, 2, &mut r)
+        .is_err()
+    );
 }

@@ -3,8 +3,8 @@
 //! model comparison.
 
 use abi_sim::{
-    make_simulator, make_vectorized, pilot_run, simulate, Array, Batch, Checked,
-    ModelComparisonSimulator, NonFinitePolicy, SimError, Simulator, Vars,
+    Array, Batch, Checked, ModelComparisonSimulator, NonFinitePolicy, SimError, Simulator, Vars,
+    make_simulator, make_vectorized, pilot_run, simulate,
 };
 use ndarray::{ArrayD, IxDyn};
 use rand::{Rng, SeedableRng};

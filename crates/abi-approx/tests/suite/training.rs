@@ -5,14 +5,14 @@
 use abi_adapter::Adapter;
 use abi_approx::dataset::{Dataset, OfflineDataset};
 use abi_approx::{
-    train, ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord,
-    SampleOptions, TrainConfig, Trainable,
+    ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord, SampleOptions,
+    TrainConfig, Trainable, train,
 };
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::{CouplingFlowConfig, InferenceNetworkConfig};
 use abi_nets::Mode;
+use abi_nets::inference::{CouplingFlowConfig, InferenceNetworkConfig};
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
-use abi_sim::{simulate, Batch, Distribution};
+use abi_sim::{Batch, Distribution, simulate};
 use abi_tensor::{ParamStore, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use rand::{RngCore, SeedableRng};

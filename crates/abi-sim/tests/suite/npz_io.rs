@@ -1,7 +1,7 @@
 //! `.npz` files: our round trip, a file written by NumPy, sharded folders, bad files.
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
-use abi_sim::npz::{read_npz, shard_paths, write_npz, ShardWriter};
+use abi_sim::npz::{ShardWriter, read_npz, shard_paths, write_npz};
 use abi_sim::{Array, Batch, SimError};
 use ndarray::{ArrayD, IxDyn};
 
@@ -73,10 +73,11 @@ fn shards_are_numbered_and_listed() {
     assert!(paths[2].ends_with("shard-000002.npz"));
     // a second writer continues the numbering
     let mut w2 = ShardWriter::new(dir.path().join("sims")).unwrap();
-    assert!(w2
-        .write(&sample_batch())
-        .unwrap()
-        .ends_with("shard-000003.npz"));
+    assert!(
+        w2.write(&sample_batch())
+            .unwrap()
+            .ends_with("shard-000003.npz")
+    );
     let all: Vec<Batch> = shard_paths(dir.path().join("sims"))
         .unwrap()
         .iter()

@@ -4,7 +4,7 @@
 
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::{InferenceNetwork, Maf, MafConfig, Mode};
-use abi_tensor::optim::{clip_grad_norm, AdamConfig, LrSchedule, Optimizer};
+use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer, clip_grad_norm};
 use abi_tensor::{Backend, ParamStore, Tensor};
 use rand::SeedableRng;
 

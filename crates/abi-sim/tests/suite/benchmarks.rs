@@ -5,7 +5,7 @@ use abi_sim::benchmarks::{
     BenchmarkTask, BernoulliGlm, GaussianLinear, GaussianMixture, InverseKinematics, LotkaVolterra,
     Sir, Slcp, TwoMoons,
 };
-use abi_sim::{draw_rng, Simulator};
+use abi_sim::{Simulator, draw_rng};
 use rand::SeedableRng;
 
 fn check_task(
@@ -173,11 +173,12 @@ fn data_live_where_they_should() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
     let sir = Sir::new().unwrap().simulator();
     let b = sir.sample(128, &mut rng).unwrap();
-    assert!(b
-        .f64("x")
-        .unwrap()
-        .iter()
-        .all(|&v| (0.0..=1000.0).contains(&v) && v.fract() == 0.0));
+    assert!(
+        b.f64("x")
+            .unwrap()
+            .iter()
+            .all(|&v| (0.0..=1000.0).contains(&v) && v.fract() == 0.0)
+    );
     let lv = LotkaVolterra::new()
         .unwrap()
         .simulator_with(abi_sim::NonFinitePolicy::Drop);
@@ -188,12 +189,13 @@ fn data_live_where_they_should() {
     assert!(b.f64("x").unwrap().iter().all(|&v| v == 0.0 || v == 1.0));
     let glm = BernoulliGlm::new().unwrap().simulator();
     let b = glm.sample(32, &mut rng).unwrap();
-    assert!(b
-        .f64("x")
-        .unwrap()
-        .index_axis(ndarray::Axis(1), 0)
-        .iter()
-        .all(|&v| (0.0..=100.0).contains(&v)));
+    assert!(
+        b.f64("x")
+            .unwrap()
+            .index_axis(ndarray::Axis(1), 0)
+            .iter()
+            .all(|&v| (0.0..=100.0).contains(&v))
+    );
     // inverse kinematics: the arm's reach is bounded by the rail position plus 2.0
     let ik = InverseKinematics::new().unwrap();
     let t = [0.1, 0.0, 0.0, 0.0];

@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
+use abi_nets::inference::InferenceNetworkConfig;
 use abi_nets::inference::ode::OdeSolver;
 use abi_nets::inference::spline::SplineConfig;
-use abi_nets::inference::InferenceNetworkConfig;
 use abi_nets::{CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, MafConfig, Mode};
-use abi_tensor::optim::{clip_grad_norm, AdamConfig, LrSchedule, Optimizer};
+use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer, clip_grad_norm};
 use abi_tensor::{ParamStore, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};

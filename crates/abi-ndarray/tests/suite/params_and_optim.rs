@@ -2,9 +2,9 @@
 
 use abi_ndarray::{Cpu, NdArray};
 use abi_tensor::optim::{
-    clip_grad_norm, load_checkpoint, save_checkpoint, AdamConfig, LrSchedule, Optimizer, SgdConfig,
+    AdamConfig, LrSchedule, Optimizer, SgdConfig, clip_grad_norm, load_checkpoint, save_checkpoint,
 };
-use abi_tensor::{io, Init, ParamStore, Result, Tensor, TensorError};
+use abi_tensor::{Init, ParamStore, Result, Tensor, TensorError, io};
 use rand::SeedableRng;
 use std::collections::BTreeMap;
 
@@ -198,10 +198,12 @@ fn duplicate_and_malformed_names_are_rejected() {
         store.root().param("w", &[2], Init::Zeros, &mut r),
         Err(TensorError::Param(_))
     ));
-    assert!(store
-        .root()
-        .param("a.b", &[2], Init::Zeros, &mut r)
-        .is_err());
+    assert!(
+        store
+            .root()
+            .param("a.b", &[2], Init::Zeros, &mut r)
+            .is_err()
+    );
     assert!(store.root().param("", &[2], Init::Zeros, &mut r).is_err());
 }
 

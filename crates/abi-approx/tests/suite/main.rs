@@ -1,0 +1,5 @@
+//! The abi-approx integration tests, one binary: each module is one former test file.
+
+mod datasets;
+mod gaussian_linear;
+mod training;

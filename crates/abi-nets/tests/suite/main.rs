@@ -1,0 +1,11 @@
+//! The abi-nets integration tests, one binary: each module is one former test file.
+
+mod bimodal;
+mod coupling_flow;
+mod flow_matching;
+mod layers;
+mod maf;
+mod mlp;
+mod ot;
+mod point;
+mod spline;
