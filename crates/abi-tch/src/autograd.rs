@@ -14,7 +14,9 @@ static LEAVES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
 
 /// Records a new tracked leaf.
 pub(crate) fn register(leaf: &TchTensor) {
-    let mut leaves = LEAVES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut leaves = LEAVES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // drop dead entries whenever the list has doubled since the last sweep
     if leaves.len() >= 64 && leaves.len().is_power_of_two() {
         leaves.retain(|w| w.strong_count() > 0);
@@ -23,7 +25,9 @@ pub(crate) fn register(leaf: &TchTensor) {
 }
 
 fn live_leaves() -> Vec<TchTensor> {
-    let mut leaves = LEAVES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut leaves = LEAVES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     leaves.retain(|w| w.strong_count() > 0);
     leaves
         .iter()

@@ -2,8 +2,8 @@
 //! abi's typed errors (libtorch's own messages are strings, and a bad index on a CUDA
 //! device would abort the process).
 
-use crate::tensor::TchTensor;
 use crate::tch_error;
+use crate::tensor::TchTensor;
 use abi_tensor::shape::check_axis;
 use abi_tensor::{Result, TensorError};
 

@@ -10,8 +10,8 @@ pub use device::{TchDevice, cuda_is_available, init, manual_seed, set_num_thread
 pub use tensor::TchTensor;
 
 use abi_tensor::shape::{
-    broadcast_shapes, check_axes, check_axis, check_broadcast_to, check_permutation,
-    matmul_shape, numel,
+    broadcast_shapes, check_axes, check_axis, check_broadcast_to, check_permutation, matmul_shape,
+    numel,
 };
 use abi_tensor::{
     BinaryOp, CmpOp, DType, Element, Gradients, ReduceOp, Result, TensorError, TensorId, UnaryOp,
@@ -133,7 +133,7 @@ impl<E: TchFloat> abi_tensor::Backend for Tch<E> {
     }
 
     fn unary(op: UnaryOp, x: &TchTensor) -> Result<TchTensor> {
-        wrap(ops::unary_name(op), ops::unary(op, x.as_tch()))
+        wrap(ops::unary_name(op), ops::unary(op, x.as_tch(), kind::<E>()))
     }
 
     fn binary(op: BinaryOp, a: &TchTensor, b: &TchTensor) -> Result<TchTensor> {

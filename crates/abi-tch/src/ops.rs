@@ -34,7 +34,7 @@ pub(crate) fn unary_name(op: UnaryOp) -> &'static str {
     }
 }
 
-pub(crate) fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor, TchError> {
+pub(crate) fn unary(op: UnaryOp, x: &Tensor, kind: Kind) -> Result<Tensor, TchError> {
     match op {
         UnaryOp::Neg => x.f_neg(),
         UnaryOp::Exp => x.f_exp(),
@@ -66,7 +66,16 @@ pub(crate) fn unary(op: UnaryOp, x: &Tensor) -> Result<Tensor, TchError> {
         UnaryOp::Powf(p) => x.f_pow_tensor_scalar(p),
         UnaryOp::AddScalar(c) => x.f_add_scalar(c),
         UnaryOp::MulScalar(c) => x.f_mul_scalar(c),
-        UnaryOp::Clamp { min, max } => x.f_clamp(min, max),
+        UnaryOp::Clamp { min, max } => {
+            // libtorch rejects bounds its element type cannot hold (f64::MAX in f32);
+            // saturating them gives the same result
+            let limit = if kind == Kind::Float {
+                f32::MAX as f64
+            } else {
+                f64::MAX
+            };
+            x.f_clamp(min.clamp(-limit, limit), max.clamp(-limit, limit))
+        }
     }
 }
 

@@ -93,6 +93,16 @@ fn unary_cases() -> Vec<UnaryCase> {
             |x| x.clamp(-0.5, 1.1),
             Domain::Signed,
         ),
+        (
+            // bounds beyond the element type's range (f64::MAX in f32) are valid
+            "clamp_unbounded_above",
+            UnaryOp::Clamp {
+                min: 0.0,
+                max: f64::MAX,
+            },
+            |x| x.max(0.0),
+            Domain::Signed,
+        ),
     ]
 }
 
