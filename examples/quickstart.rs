@@ -3,7 +3,10 @@
 //! five observations in one call (rejecting draws outside the prior's support), print
 //! posterior means and quantiles, and check the draws against the exact posterior with C2ST.
 //!
-//! `cargo run --release --example quickstart` (add `-- --help` for the options)
+//! `cargo run --release --example quickstart` (add `-- --help` for the options). With
+//! libtorch installed (`cargo xtask libtorch`), the same run on the libtorch backend:
+//! `cargo run --release -p abi-examples --features tch --example quickstart -- --backend tch`
+//! (`--device cuda` on a GPU machine).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -14,6 +17,7 @@ use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
 use abi_sim::{Batch, simulate};
+use abi_tensor::Backend;
 use clap::Parser;
 use ndarray::{Array2, ArrayD, IxDyn};
 use rand::SeedableRng;
@@ -53,6 +57,13 @@ struct Args {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Tensor backend: `ndarray` (pure Rust, the default) or `tch` (libtorch; build with
+    /// `--features tch`).
+    #[arg(long, default_value = "ndarray")]
+    backend: String,
+    /// Device of the `tch` backend: `cpu`, `cuda` or `cuda:N`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
 }
 
 /// The two-moons observations 1–5 of the SBI benchmark (sbibm).
@@ -66,6 +77,38 @@ const OBSERVATIONS: [[f64; 2]; 5] = [
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    match args.backend.as_str() {
+        "ndarray" => run::<NdArray>(&args, Cpu),
+        "tch" => run_tch(&args),
+        other => Err(format!("unknown backend `{other}` (ndarray or tch)").into()),
+    }
+}
+
+#[cfg(feature = "tch")]
+fn run_tch(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let device = abi_tch::TchDevice::parse(&args.device)
+        .ok_or_else(|| format!("unknown device `{}` (cpu, cuda or cuda:N)", args.device))?;
+    if device != abi_tch::TchDevice::Cpu && !abi_tch::cuda_is_available() {
+        return Err(format!("device {device} asked for, but libtorch sees no CUDA device").into());
+    }
+    if device == abi_tch::TchDevice::Cpu {
+        // small networks: libtorch's intra-op threads cost more than they bring
+        abi_tch::set_num_threads(1);
+    }
+    println!("backend tch, device {device}");
+    run::<abi_tch::Tch>(args, device)
+}
+
+#[cfg(not(feature = "tch"))]
+fn run_tch(_args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    Err(
+        "this build has no libtorch backend: run `cargo xtask libtorch`, then build with \
+         `-p abi-examples --features tch`"
+            .into(),
+    )
+}
+
+fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
     let task = TwoMoons::new()?;
 
@@ -94,7 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut approx = ContinuousApproximatorBuilder::new(adapter)
         .inference_network(network)
         .seed(args.seed)
-        .build::<NdArray>(&training, &Cpu)?;
+        .build::<B>(&training, &device)?;
     let cfg = TrainConfig::new(args.epochs)
         .learning_rate(args.learning_rate)
         .patience(Some(args.patience))

@@ -4,6 +4,7 @@
 //!   profile, docs with warnings denied, and the tidy checks. Cheapest first; stops at the
 //!   first failure and prints each command before it runs.
 //! - `bench`: the criterion benchmarks, then a table of their mean times.
+//! - `libtorch`: installs the pinned libtorch for `abi-tch` into `.libtorch/` (idempotent).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -14,8 +15,14 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("bench") => bench(&args[1..]),
         Some("tidy") => tidy(),
+        Some("libtorch") => libtorch().map(|lib| {
+            println!(
+                "libtorch ready; at run time: export LD_LIBRARY_PATH={}",
+                lib.display()
+            );
+        }),
         _ => {
-            eprintln!("usage: cargo xtask <ci | bench [criterion filter] | tidy>");
+            eprintln!("usage: cargo xtask <ci | bench [criterion filter] | tidy | libtorch>");
             return ExitCode::from(2);
         }
     };
@@ -58,6 +65,15 @@ fn ci() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     run(&cargo, &["fmt", "--all", "--", "--check"], &[])?;
     tidy()?;
+    let lib = libtorch()?;
+    let library_path = library_path_with(&lib);
+    // libtorch's OpenMP threads spin while idle, which starves the other test threads
+    let env = [
+        ("LD_LIBRARY_PATH", library_path.as_str()),
+        ("OMP_WAIT_POLICY", "PASSIVE"),
+    ];
+    // every step in the `ci` profile, so that libtorch's C++ wrapper (built by torch-sys's
+    // build script) is compiled once, not once per profile
     run(
         &cargo,
         &[
@@ -65,11 +81,13 @@ fn ci() -> Result<(), String> {
             "--workspace",
             "--all-targets",
             "--all-features",
+            "--profile",
+            "ci",
             "--",
             "-D",
             "warnings",
         ],
-        &[],
+        &env,
     )?;
     // Examples and benches are type-checked by clippy above; building them again in the
     // optimised profile would only cost time, so the tests name their targets.
@@ -110,9 +128,26 @@ fn ci() -> Result<(), String> {
 
 fn bench(filter: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut args = vec!["bench", "-p", "abi-benches", "--"];
+    // the backend comparison runs when libtorch is installed (`cargo xtask libtorch`)
+    let lib = root().join(".libtorch").join("torch").join("lib");
+    let with_tch = lib.join("libtorch_cpu.so").is_file();
+    let library_path = library_path_with(&lib);
+    let mut args = vec!["bench", "-p", "abi-benches"];
+    if with_tch {
+        args.extend(["--features", "tch"]);
+    } else {
+        println!("(no libtorch in .libtorch/: the `backends` bench is skipped)");
+    }
+    args.push("--");
     args.extend(filter.iter().map(String::as_str));
-    run(&cargo, &args, &[])?;
+    run(
+        &cargo,
+        &args,
+        &[
+            ("LD_LIBRARY_PATH", library_path.as_str()),
+            ("OMP_WAIT_POLICY", "PASSIVE"),
+        ],
+    )?;
     let dir = root().join("target").join("criterion");
     let mut rows = Vec::new();
     collect_estimates(&dir, &dir, &mut rows);
@@ -167,6 +202,66 @@ fn collect_estimates(base: &Path, dir: &Path, rows: &mut Vec<(String, f64)>) {
         {
             collect_estimates(base, &path, rows);
         }
+    }
+}
+
+/// The libtorch `tch 0.24` links against, and the wheels that carry it.
+const TORCH_VERSION: &str = "2.11.0";
+const TORCH_WHEELS: [&str; 3] = [
+    "torch==2.11.0",
+    "nvidia-cuda-runtime==13.0.96",
+    "nvidia-cuda-cupti==13.0.85",
+];
+
+/// Installs libtorch into `.libtorch/` unless the pinned version is there, and returns its
+/// `lib` folder. PyPI's torch wheel holds the whole libtorch (CPU and CUDA 13); the two
+/// NVIDIA wheels hold the CUDA runtime libraries it names, so the CPU part loads without a
+/// CUDA installation. `--no-deps` keeps the rest of PyTorch's Python stack away.
+fn libtorch() -> Result<PathBuf, String> {
+    let target = root().join(".libtorch");
+    let torch = target.join("torch");
+    let lib = torch.join("lib");
+    let installed = std::fs::read_to_string(torch.join("version.py"))
+        .map(|v| v.contains(&format!("__version__ = '{TORCH_VERSION}")))
+        .unwrap_or(false);
+    if installed && lib.join("libtorch_cpu.so").is_file() {
+        println!(
+            "$ libtorch {TORCH_VERSION}: already in {}",
+            target.display()
+        );
+        return Ok(lib);
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let target_arg = target.display().to_string();
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--upgrade",
+        "--target",
+        target_arg.as_str(),
+    ];
+    args.extend(TORCH_WHEELS);
+    run(&python, &args, &[("PIP_DISABLE_PIP_VERSION_CHECK", "1")])
+        .map_err(|e| format!("installing libtorch {TORCH_VERSION} with pip: {e}"))?;
+    if lib.join("libtorch_cpu.so").is_file() {
+        Ok(lib)
+    } else {
+        Err(format!(
+            "pip finished but {} has no libtorch_cpu.so",
+            lib.display()
+        ))
+    }
+}
+
+/// `LD_LIBRARY_PATH` with `lib` in front of what the environment already has.
+fn library_path_with(lib: &Path) -> String {
+    match std::env::var("LD_LIBRARY_PATH") {
+        Ok(old) if !old.is_empty() => format!("{}:{old}", lib.display()),
+        _ => lib.display().to_string(),
     }
 }
 
