@@ -103,7 +103,7 @@ fn ci() -> Result<(), String> {
             "--bins",
             "--tests",
         ],
-        &[],
+        &env,
     )?;
     run(
         &cargo,
@@ -115,12 +115,19 @@ fn ci() -> Result<(), String> {
             "ci",
             "--doc",
         ],
-        &[],
+        &env,
     )?;
     run(
         &cargo,
-        &["doc", "--workspace", "--no-deps", "--all-features"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
+        &[
+            "doc",
+            "--workspace",
+            "--no-deps",
+            "--all-features",
+            "--profile",
+            "ci",
+        ],
+        &[env[0], env[1], ("RUSTDOCFLAGS", "-D warnings")],
     )?;
     println!("xtask ci: all checks passed");
     Ok(())

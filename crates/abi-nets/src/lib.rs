@@ -14,8 +14,8 @@ pub use attention::MultiHeadAttention;
 pub use conditioning::{Film, FourierEmbedding};
 pub use dense::Dense;
 pub use inference::{
-    CouplingFlow, CouplingFlowConfig, CouplingTransform, FlowMatching, FlowMatchingConfig,
-    InferenceNetwork, Maf, MafConfig, Mode,
+    ConsistencyModel, ConsistencyModelConfig, CouplingFlow, CouplingFlowConfig, CouplingTransform,
+    FlowMatching, FlowMatchingConfig, InferenceNetwork, Maf, MafConfig, Mode,
 };
 pub use mlp::{Mlp, MlpConfig};
 pub use norm::{LayerNorm, RmsNorm};

@@ -45,7 +45,7 @@ pub(crate) fn map_row_chunks<B: Backend>(
 
 /// Maps latent draws `z` `(batch, n, dim)` with conditions `c` `(batch, cond)` (each row of
 /// `c` shared by its `n` draws) through `f` on flattened rows, in pieces (see
-/// [`map_row_chunks`]); returns `(batch, n, dim)`.
+/// [`map_row_chunks`]); returns `(batch, n, out)` with `f`'s output width.
 pub(crate) fn map_draws<B: Backend>(
     z: &Tensor<B>,
     c: Option<&Tensor<B>>,
@@ -66,5 +66,6 @@ pub(crate) fn map_draws<B: Backend>(
         }
         None => map_row_chunks(&[&z], |p| f(&p[0], None))?,
     };
-    v.reshape(&[batch, n, dim])
+    let out = v.dim(v.rank() - 1)?;
+    v.reshape(&[batch, n, out])
 }

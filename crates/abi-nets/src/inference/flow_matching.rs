@@ -1,7 +1,8 @@
 use super::chunked::map_draws;
 use super::ode::{OdeSolver, integrate};
+use super::time_mlp::{TimeMlp, TimeMlpSpec, time_column};
 use super::{InferenceNetwork, Mode};
-use crate::{Activation, Mlp, MlpConfig};
+use crate::Activation;
 use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError, enable_grad, no_grad};
 use rand::{Rng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -24,15 +25,23 @@ pub enum Divergence {
     },
 }
 
-/// Settings of [`FlowMatching`]; defaults follow BayesFlow 2 where the building blocks exist
-/// (velocity MLP 5 × 256 with mish, Fourier time embedding, `t = 0` data / `t = 1` noise,
-/// time sampling `t = 1 − u^(1 + α)` with `α = −0.5`).
+/// Settings of [`FlowMatching`]; the defaults are BayesFlow 2's (velocity MLP 5 × 256 with
+/// mish, residual connections and layer norm, Fourier time embedding, `t = 0` data / `t = 1`
+/// noise, time sampling `t = 1 − u^(1 + α)` with `α = −0.5`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowMatchingConfig {
     /// Hidden widths of the velocity network.
     pub widths: Vec<usize>,
     /// Activation of the velocity network.
     pub activation: Activation,
+    /// Residual connections between hidden layers of equal width (files written before this
+    /// setting existed read as `false`).
+    #[serde(default)]
+    pub residual: bool,
+    /// Layer norm before each hidden activation (files written before this setting existed
+    /// read as `false`).
+    #[serde(default)]
+    pub layer_norm: bool,
     /// Number of Fourier features of the time embedding (sine and cosine pairs × 2).
     pub time_embedding_dim: usize,
     /// `α` of the time sampling `t = 1 − u^(1 + α)` (α < 0 puts more weight near the data).
@@ -52,6 +61,8 @@ impl Default for FlowMatchingConfig {
         Self {
             widths: vec![256; 5],
             activation: Activation::Mish,
+            residual: true,
+            layer_norm: true,
             time_embedding_dim: 32,
             time_power: -0.5,
             solver: OdeSolver::default(),
@@ -67,10 +78,9 @@ impl Default for FlowMatchingConfig {
 /// the ODE from noise to data, and `log_prob` integrates the instantaneous change of variables
 /// `d log p / dt = −div v`.
 pub struct FlowMatching<B: Backend> {
-    net: Mlp<B>,
+    net: TimeMlp<B>,
     dim: usize,
     cond_dim: usize,
-    frequencies: Vec<f64>,
     config: FlowMatchingConfig,
 }
 
@@ -106,21 +116,19 @@ impl FlowMatchingConfig {
                 ),
             });
         }
-        let mut widths = vec![dim + self.time_embedding_dim + cond_dim];
-        widths.extend_from_slice(&self.widths);
-        widths.push(dim);
-        let net = MlpConfig::new(widths)
-            .activation(self.activation)
-            .output_init(Init::GlorotUniform)
-            .build(&path.sub("velocity"), rng)?;
-        // log-spaced frequencies from 1/2 to 2^(k/2 − 1)
-        let half = self.time_embedding_dim / 2;
-        let frequencies = (0..half).map(|k| 0.5 * 2f64.powf(k as f64 / 2.0)).collect();
+        let spec = TimeMlpSpec {
+            widths: &self.widths,
+            activation: self.activation,
+            residual: self.residual,
+            layer_norm: self.layer_norm,
+            time_embedding_dim: self.time_embedding_dim,
+            output_init: Init::GlorotUniform,
+        };
+        let net = TimeMlp::build(&spec, &path.sub("velocity"), dim, cond_dim, rng)?;
         Ok(FlowMatching {
             net,
             dim,
             cond_dim,
-            frequencies,
             config: self.clone(),
         })
     }
@@ -139,30 +147,7 @@ impl<B: Backend> FlowMatching<B> {
         t: &Tensor<B>,
         c: Option<&Tensor<B>>,
     ) -> Result<Tensor<B>> {
-        let last = x.rank() - 1;
-        let device = x.device();
-        let f = Tensor::<B>::from_f64(
-            &self
-                .frequencies
-                .iter()
-                .map(|f| 2.0 * std::f64::consts::PI * f)
-                .collect::<Vec<_>>(),
-            &[self.frequencies.len()],
-            &device,
-        )?;
-        let phase = t.mul(&f)?; // (.., half)
-        let mut parts = vec![x.clone(), phase.sin()?, phase.cos()?];
-        if let Some(c) = c {
-            parts.push(c.clone());
-        }
-        self.net.forward(&Tensor::cat(&parts, last)?)
-    }
-
-    fn time_column(&self, like: &Tensor<B>, t: f64) -> Result<Tensor<B>> {
-        let mut shape = like.shape();
-        let last = shape.len() - 1;
-        shape[last] = 1;
-        Tensor::full(&shape, t, &like.device())
+        self.net.forward(x, t, c)
     }
 
     /// The velocity and its divergence `Σᵢ ∂vᵢ/∂xᵢ` per row.
@@ -180,7 +165,7 @@ impl<B: Backend> FlowMatching<B> {
         };
         enable_grad::<B, _>(|| {
             let xt = x.detach().track();
-            let v = self.velocity(&xt, &self.time_column(x, t)?, c)?;
+            let v = self.velocity(&xt, &time_column(x, t)?, c)?;
             let last = v.rank() - 1;
             let lead: Vec<usize> = v.shape()[..last].to_vec();
             let mut div = Tensor::zeros(&lead, &x.device())?;
@@ -226,11 +211,7 @@ impl<B: Backend> FlowMatching<B> {
     ) -> Result<Tensor<B>> {
         no_grad::<B, _>(|| {
             let mut f = |t: f64, y: &Vec<Tensor<B>>| -> Result<Vec<Tensor<B>>> {
-                Ok(vec![self.velocity(
-                    &y[0],
-                    &self.time_column(&y[0], t)?,
-                    c,
-                )?])
+                Ok(vec![self.velocity(&y[0], &time_column(&y[0], t)?, c)?])
             };
             let out = integrate(&mut f, vec![z.clone()], 1.0, 0.0, solver)?;
             Ok(out[0].clone())

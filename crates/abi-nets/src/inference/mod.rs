@@ -3,6 +3,7 @@
 mod actnorm;
 mod base;
 mod chunked;
+mod consistency;
 mod coupling;
 mod coupling_flow;
 mod flow_matching;
@@ -13,9 +14,11 @@ mod permutation;
 mod point;
 mod registry;
 pub mod spline;
+mod time_mlp;
 
 pub use actnorm::ActNorm;
 pub use base::BaseDistribution;
+pub use consistency::{ConsistencyModel, ConsistencyModelConfig};
 pub use coupling::{Coupling, CouplingTransform};
 pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
@@ -26,6 +29,7 @@ pub use registry::InferenceNetworkConfig;
 
 use abi_tensor::{Backend, Result, Tensor};
 use rand::RngCore;
+pub(crate) use time_mlp::time_column;
 
 /// Whether a network runs for training (dropout on) or inference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

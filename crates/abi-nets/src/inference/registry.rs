@@ -1,6 +1,7 @@
 use super::spline::SplineConfig;
 use super::{
-    CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, InferenceNetwork, MafConfig,
+    ConsistencyModelConfig, CouplingFlowConfig, CouplingTransform, FlowMatchingConfig,
+    InferenceNetwork, MafConfig,
 };
 use abi_tensor::{Backend, ParamPath, Result, TensorError};
 use rand::Rng;
@@ -25,15 +26,18 @@ pub enum InferenceNetworkConfig {
     FlowMatching(FlowMatchingConfig),
     /// [`Maf`](super::Maf).
     Maf(MafConfig),
+    /// [`ConsistencyModel`](super::ConsistencyModel).
+    ConsistencyModel(ConsistencyModelConfig),
 }
 
 impl InferenceNetworkConfig {
     /// The names [`InferenceNetworkConfig::from_name`] knows.
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 5] = [
         "coupling_flow",
         "spline_coupling_flow",
         "flow_matching",
         "maf",
+        "consistency_model",
     ];
 
     /// Default settings by name.
@@ -46,6 +50,7 @@ impl InferenceNetworkConfig {
             }),
             "flow_matching" => Self::FlowMatching(FlowMatchingConfig::default()),
             "maf" => Self::Maf(MafConfig::default()),
+            "consistency_model" => Self::ConsistencyModel(ConsistencyModelConfig::default()),
             other => {
                 return Err(TensorError::InvalidArgument {
                     op: "InferenceNetworkConfig::from_name",
@@ -70,6 +75,7 @@ impl InferenceNetworkConfig {
             Self::CouplingFlow(c) => Box::new(c.build(path, dim, cond_dim, rng)?),
             Self::FlowMatching(c) => Box::new(c.build(path, dim, cond_dim, rng)?),
             Self::Maf(c) => Box::new(c.build(path, dim, cond_dim, rng)?),
+            Self::ConsistencyModel(c) => Box::new(c.build(path, dim, cond_dim, rng)?),
         })
     }
 }

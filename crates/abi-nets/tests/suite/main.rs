@@ -1,8 +1,10 @@
 //! The abi-nets integration tests, one binary: each module is one former test file.
 
 mod bimodal;
+mod consistency;
 mod coupling_flow;
 mod flow_matching;
+mod gaussian_fit;
 mod layers;
 mod maf;
 mod mlp;
