@@ -16,7 +16,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 ///   in-place operation is applied to a tensor after it has been wrapped, so concurrent use
 ///   from several threads only reads it; libtorch reference-counts storage atomically.
 ///   The one mutation, marking a fresh leaf as requiring gradients, happens in
-///   [`TchTensor::leaf`] before the handle is shared.
+///   the backend's `track` before the handle is shared.
 ///
 /// [`Backend`]: abi_tensor::Backend
 /// [`Backend::id`]: abi_tensor::Backend::id

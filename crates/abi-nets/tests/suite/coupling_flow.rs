@@ -210,10 +210,17 @@ fn check_density(transform: CouplingTransform) {
 
 #[test]
 fn affine_and_spline_couplings_learn_a_conditional_gaussian() {
-    // the spline's bins take longer to settle than the affine scale and shift
+    // Second moments weigh the tails, where a spline on (−3, 3) is the identity: its draws
+    // there keep the base's unit scale, which alone lifts the sampled variance by about a
+    // fifth here although the density is within 0.015 nats of the truth. A domain of
+    // (−5, 5) keeps the conditional Gaussian inside the spline.
+    let wide_spline = CouplingTransform::Spline(SplineConfig {
+        bound: 5.0,
+        ..SplineConfig::default()
+    });
     for (name, transform, steps, lr) in [
         ("affine coupling", CouplingTransform::Affine, 1500, 2e-3),
-        ("spline coupling", spline(), 2500, 1e-3),
+        ("spline coupling", wide_spline, 2500, 1e-3),
     ] {
         let mut r = rng(7);
         let store = ParamStore::<NdArray>::new(Cpu);
