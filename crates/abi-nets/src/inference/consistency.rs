@@ -78,8 +78,9 @@ impl Default for ConsistencyModelConfig {
 /// `c_out(ε) = 0`). Training is discrete consistency training: for adjacent noise levels
 /// `t₁ < t₂` of a discretisation that refines as training goes on, the student `f(x + t₂ z)`
 /// is pulled towards the teacher `f(x + t₁ z)` (no gradient) under the pseudo-Huber distance
-/// weighted by `1 / (t₂ − t₁)`. Sampling takes a few steps (one network call per step), so it
-/// is the fastest sampler here for many draws; it has no density (`log_prob` is an error).
+/// weighted by `1 / (t₂ − t₁)`. Sampling takes a few steps, one network call each (`s0 + 1 = 11`
+/// by default, where flow matching's adaptive solver takes dozens of calls); it has no density
+/// (`log_prob` is an error).
 ///
 /// The training step count lives in the parameter store as the frozen parameter `step`, so
 /// checkpoints and saved models carry the schedule's position.
