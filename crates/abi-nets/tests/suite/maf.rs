@@ -3,8 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::{InferenceNetwork, Maf, MafConfig, Mode};
-use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer, clip_grad_norm};
+use abi_nets::{InferenceNetwork, Maf, MafConfig};
 use abi_tensor::{Backend, ParamStore, Tensor};
 use rand::SeedableRng;
 
@@ -137,72 +136,11 @@ fn density_integrates_to_one() {
 
 #[test]
 fn learns_a_conditional_gaussian() {
-    let a = [[1.0, 0.5], [-0.3, 0.8]];
-    let l = [[0.7, 0.0], [0.3, 0.4]];
-    let cov = [[0.49, 0.21], [0.21, 0.25]];
     let mut r = rng(9);
     let store = ParamStore::<NdArray>::new(Cpu);
     let maf = MafConfig::default()
         .build(&store.root(), 2, 2, &mut r)
         .unwrap();
-    let steps = 1500u64;
-    let mut opt = AdamConfig::new(1e-3)
-        .with_schedule(LrSchedule::cosine_with_warmup(3e-3, 75, steps))
-        .build::<NdArray>()
-        .unwrap();
-    let batch = 256;
-    for _ in 0..steps {
-        let c = Tensor::<NdArray>::randn(&[batch, 2], &mut r, &Cpu).unwrap();
-        let z = Tensor::<NdArray>::randn(&[batch, 2], &mut r, &Cpu).unwrap();
-        let (cv, zv) = (c.to_f64_vec().unwrap(), z.to_f64_vec().unwrap());
-        let theta: Vec<f64> = (0..batch)
-            .flat_map(|b| {
-                let (c0, c1, z0, z1) = (cv[2 * b], cv[2 * b + 1], zv[2 * b], zv[2 * b + 1]);
-                [
-                    a[0][0] * c0 + a[0][1] * c1 + l[0][0] * z0,
-                    a[1][0] * c0 + a[1][1] * c1 + l[1][0] * z0 + l[1][1] * z1,
-                ]
-            })
-            .collect();
-        let theta = Tensor::<NdArray>::from_f64(&theta, &[batch, 2], &Cpu).unwrap();
-        let loss = maf.loss(&theta, Some(&c), Mode::Train, &mut r).unwrap();
-        let mut grads = loss.backward().unwrap();
-        let params = store.trainable_params();
-        clip_grad_norm(&mut grads, &params, 1.5).unwrap();
-        opt.step(&params, &grads).unwrap();
-    }
-    for c in [[0.0, 0.0], [1.0, -1.0], [-0.5, 1.5]] {
-        let ct = Tensor::<NdArray>::from_f64(&c, &[1, 2], &Cpu).unwrap();
-        let draws = maf
-            .sample(4000, Some(&ct), &mut r)
-            .unwrap()
-            .to_f64_vec()
-            .unwrap();
-        let n = 4000.0;
-        let m: Vec<f64> = (0..2)
-            .map(|j| draws.iter().skip(j).step_by(2).sum::<f64>() / n)
-            .collect();
-        let want = [
-            a[0][0] * c[0] + a[0][1] * c[1],
-            a[1][0] * c[0] + a[1][1] * c[1],
-        ];
-        for j in 0..2 {
-            assert!(
-                (m[j] - want[j]).abs() < 0.1,
-                "c {c:?}: mean {m:?} vs {want:?}"
-            );
-            for k in 0..2 {
-                let ckj: f64 = draws
-                    .chunks_exact(2)
-                    .map(|d| (d[j] - m[j]) * (d[k] - m[k]))
-                    .sum::<f64>()
-                    / n;
-                assert!(
-                    (ckj - cov[j][k]).abs() < 0.1,
-                    "c {c:?}: cov[{j}][{k}] {ckj} vs {}",
-                    cov[j][k]
-                );
-            }
-        }
-    }
+    crate::gaussian_fit::train(&maf, &store, 1500, 3e-3, &mut r);
+    crate::gaussian_fit::assert_learned("MAF", &maf, 0.1, &mut r);
 }
