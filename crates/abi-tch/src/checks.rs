@@ -4,7 +4,7 @@
 
 use crate::tch_error;
 use crate::tensor::TchTensor;
-use abi_tensor::shape::check_axis;
+use abi_tensor::shape::{check_axis, check_index_shape, index_position};
 use abi_tensor::{Result, TensorError};
 
 /// The values of a tensor as `f64`s on the host.
@@ -30,36 +30,10 @@ pub(crate) fn positions(
     axis: usize,
     shape: &[usize],
 ) -> Result<tch::Tensor> {
-    check_axis(op, axis, shape.len())?;
-    let is = index.dims();
-    if is.len() != shape.len()
-        || is
-            .iter()
-            .zip(shape)
-            .enumerate()
-            .any(|(d, (i, s))| d != axis && i > s)
-    {
-        return Err(TensorError::ShapeMismatch {
-            op,
-            lhs: shape.to_vec(),
-            rhs: is,
-        });
-    }
+    check_index_shape(op, &index.dims(), axis, shape)?;
     let len = shape[axis];
-    for f in host_values(op, index)? {
-        if f.fract() != 0.0 || !f.is_finite() {
-            return Err(TensorError::InvalidArgument {
-                op,
-                reason: format!("index value {f} is not an integer"),
-            });
-        }
-        if f < 0.0 || f >= len as f64 {
-            return Err(TensorError::IndexOutOfRange {
-                op,
-                index: f.max(0.0) as usize,
-                len,
-            });
-        }
+    for value in host_values(op, index)? {
+        index_position(op, value, len)?;
     }
     index
         .as_tch()

@@ -158,6 +158,58 @@ pub fn matmul_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     Ok(out)
 }
 
+/// Checks the shape of an index tensor for `gather` / `scatter_add` along `axis` of a tensor
+/// of `shape`: the same rank, and no longer than `shape` on every other axis.
+pub fn check_index_shape(
+    op: &'static str,
+    index: &[usize],
+    axis: usize,
+    shape: &[usize],
+) -> Result<()> {
+    check_axis(op, axis, shape.len())?;
+    let fits = index.len() == shape.len()
+        && index
+            .iter()
+            .zip(shape)
+            .enumerate()
+            .all(|(d, (i, s))| d == axis || i <= s);
+    if fits {
+        Ok(())
+    } else {
+        Err(TensorError::ShapeMismatch {
+            op,
+            lhs: shape.to_vec(),
+            rhs: index.to_vec(),
+        })
+    }
+}
+
+/// One index value (stored as a float) as a position on an axis of length `len`: an
+/// integer in `0..len`, else a typed error.
+///
+/// ```
+/// use abi_tensor::shape::index_position;
+/// assert_eq!(index_position("gather", 2.0, 3).unwrap(), 2);
+/// assert!(index_position("gather", 3.0, 3).is_err());
+/// assert!(index_position("gather", 0.5, 3).is_err());
+/// ```
+pub fn index_position(op: &'static str, value: f64, len: usize) -> Result<usize> {
+    if value.fract() != 0.0 || !value.is_finite() {
+        return Err(TensorError::InvalidArgument {
+            op,
+            reason: format!("index value {value} is not an integer"),
+        });
+    }
+    if value < 0.0 || value >= len as f64 {
+        return Err(TensorError::IndexOutOfRange {
+            op,
+            index: value.max(0.0) as usize,
+            len,
+        });
+    }
+    Ok(value as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

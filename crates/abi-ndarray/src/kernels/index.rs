@@ -3,7 +3,7 @@
 use crate::NdFloat;
 use crate::tensor::NdTensor;
 use abi_tensor::Element;
-use abi_tensor::shape::check_axis;
+use abi_tensor::shape::{check_axis, check_index_shape, index_position};
 use abi_tensor::{Result, TensorError};
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};
 
@@ -42,39 +42,12 @@ fn positions<F: NdFloat>(
     axis: usize,
     shape: &[usize],
 ) -> Result<ArrayD<usize>> {
-    check_axis(op, axis, shape.len())?;
     let is = index.shape();
-    if is.len() != shape.len()
-        || is
-            .iter()
-            .zip(shape)
-            .enumerate()
-            .any(|(d, (i, s))| d != axis && i > s)
-    {
-        return Err(TensorError::ShapeMismatch {
-            op,
-            lhs: shape.to_vec(),
-            rhs: is.to_vec(),
-        });
-    }
+    check_index_shape(op, is, axis, shape)?;
     let len = shape[axis];
     let mut out = ArrayD::<usize>::zeros(IxDyn(is));
     for (o, &v) in out.iter_mut().zip(index.iter()) {
-        let f = v.to_f64();
-        if f.fract() != 0.0 || !f.is_finite() {
-            return Err(TensorError::InvalidArgument {
-                op,
-                reason: format!("index value {f} is not an integer"),
-            });
-        }
-        if f < 0.0 || f >= len as f64 {
-            return Err(TensorError::IndexOutOfRange {
-                op,
-                index: f.max(0.0) as usize,
-                len,
-            });
-        }
-        *o = f as usize;
+        *o = index_position(op, v.to_f64(), len)?;
     }
     Ok(out)
 }
