@@ -7,8 +7,8 @@ mod tensor;
 pub use tensor::NdTensor;
 
 use abi_tensor::{
-    AdamStep, Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, TensorError,
-    TensorId, UnaryOp,
+    AdamStep, Backend, BinaryOp, CmpOp, Element, Gradients, ReduceOp, Result, RqSpline,
+    TensorError, TensorId, UnaryOp,
 };
 use ndarray::{ArrayD, IxDyn};
 use std::marker::PhantomData;
@@ -255,6 +255,10 @@ impl<F: NdFloat> Backend for NdArray<F> {
         right: bool,
     ) -> Result<NdTensor<F>> {
         kernels::index::searchsorted(sorted, values, right)
+    }
+
+    fn rq_spline(v: &NdTensor<F>, raw: &NdTensor<F>, spec: &RqSpline) -> Result<NdTensor<F>> {
+        kernels::spline::rq_spline(v, raw, spec)
     }
 
     fn detach(x: &NdTensor<F>) -> NdTensor<F> {

@@ -4,6 +4,7 @@ use crate::element::Element;
 use crate::error::Result;
 use crate::grad::{Gradients, TensorId};
 use crate::ops::{AdamStep, BinaryOp, CmpOp, ReduceOp, UnaryOp};
+use crate::spline::RqSpline;
 use crate::tensor::Tensor;
 use std::fmt::Debug;
 
@@ -123,6 +124,23 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
         values: &Self::Tensor,
         right: bool,
     ) -> Result<Self::Tensor>;
+
+    // ---- fused network operations (optional) ---------------------------------------------
+
+    /// The monotonic rational-quadratic spline of [`crate::spline`] (or its inverse, per
+    /// `spec.inverse`) on every element of `v (.., d)` with raw parameters `(.., d, 3K − 1)`:
+    /// returns `(.., d, 2)`, the mapped values and `ln |∂out/∂in|`. Differentiable in `v` and
+    /// `raw`. Shapes and settings arrive checked by [`Tensor::rq_spline`]. The default
+    /// ([`crate::spline::rq_spline_composite`]) composes about forty of the other operations;
+    /// backends may fuse it into one kernel.
+    fn rq_spline(v: &Self::Tensor, raw: &Self::Tensor, spec: &RqSpline) -> Result<Self::Tensor> {
+        crate::spline::rq_spline_composite(
+            &Tensor::<Self>::from_raw(v.clone()),
+            &Tensor::<Self>::from_raw(raw.clone()),
+            spec,
+        )
+        .map(Tensor::into_raw)
+    }
 
     // ---- autodiff -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ pub(crate) mod optim;
 pub(crate) mod reduce;
 pub(crate) mod shape;
 mod simd;
+pub(crate) mod spline;
 
 use crate::NdFloat;
 use ndarray::{ArrayD, Axis, IxDyn, Zip};

@@ -20,6 +20,7 @@
 mod elementwise;
 mod gradcheck;
 mod semantics;
+mod spline;
 mod structural;
 
 pub use gradcheck::{TensorFn, Tolerance, check_gradients};
@@ -81,6 +82,7 @@ pub fn families<B: Backend>() -> Vec<(&'static str, Family<B>)> {
         ("shape", structural::shape_ops::<B>),
         ("index", structural::index_ops::<B>),
         ("composite", structural::composite::<B>),
+        ("spline", spline::spline::<B>),
         ("autodiff", semantics::autodiff::<B>),
         ("errors", semantics::errors::<B>),
     ]
@@ -112,7 +114,7 @@ macro_rules! conformance_tests {
     ($backend:ty, $device:expr) => {
         $crate::conformance_tests!(@family $backend, $device,
             unary, binary, compare_where, broadcasting, matmul, reduce, shape, index,
-            composite, autodiff, errors);
+            composite, spline, autodiff, errors);
     };
     (@family $backend:ty, $device:expr, $($family:ident),*) => {
         $(
