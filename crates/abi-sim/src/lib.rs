@@ -6,6 +6,7 @@ pub mod benchmarks;
 mod compose;
 mod distribution;
 mod error;
+pub mod mcmc;
 mod model_comparison;
 pub mod npz;
 mod run;

@@ -11,6 +11,7 @@ mod gaussian;
 mod inverse_kinematics;
 mod ode;
 mod population;
+mod reference;
 mod slcp;
 mod two_moons;
 
@@ -18,6 +19,7 @@ pub use bernoulli_glm::BernoulliGlm;
 pub use gaussian::{GaussianLinear, GaussianMixture};
 pub use inverse_kinematics::InverseKinematics;
 pub use population::{LotkaVolterra, Sir};
+pub use reference::{ReferenceOptions, reference_posterior};
 pub use slcp::Slcp;
 pub use two_moons::TwoMoons;
 
@@ -45,6 +47,12 @@ pub trait BenchmarkTask: Send + Sync {
     fn log_likelihood(&self, _theta: &[f64], _x: &[f64]) -> Option<f64> {
         None
     }
+    /// Moves `theta` by a random symmetry of the model: a map under which the prior density
+    /// and the likelihood are unchanged for every observation (for `slcp`, sign flips of θ₃
+    /// and θ₄, which enter the likelihood squared). MCMC reference samplers apply it as an
+    /// exact extra move that carries chains between symmetric modes. The default moves
+    /// nothing.
+    fn posterior_symmetry(&self, _theta: &mut [f64], _rng: &mut ChaCha8Rng) {}
     /// Dimension of the parameters.
     fn dim_parameters(&self) -> usize {
         self.prior().dim()

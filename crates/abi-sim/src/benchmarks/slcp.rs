@@ -152,6 +152,14 @@ impl BenchmarkTask for Slcp {
             }
         }
     }
+    /// Flips the signs of θ₃ and θ₄ at random: the scales are their squares.
+    fn posterior_symmetry(&self, theta: &mut [f64], rng: &mut ChaCha8Rng) {
+        for j in [2, 3] {
+            if rng.random::<bool>() {
+                theta[j] = -theta[j];
+            }
+        }
+    }
     /// Tractable for `slcp` (four bivariate normals); `None` with distractors.
     fn log_likelihood(&self, theta: &[f64], x: &[f64]) -> Option<f64> {
         if self.distractors.is_some() {

@@ -85,6 +85,15 @@ impl BenchmarkTask for TwoMoons {
         let (s0, s1) = Self::shift(theta);
         vec![r * a.cos() + 0.25 + s0, r * a.sin() + s1]
     }
+    /// Maps `(θ₁, θ₂)` to `(−θ₂, −θ₁)` with probability ½: the data depend on `θ₁ + θ₂` only
+    /// through its absolute value, and the prior's box is unchanged.
+    fn posterior_symmetry(&self, theta: &mut [f64], rng: &mut ChaCha8Rng) {
+        if rng.random::<bool>() {
+            let (a, b) = (theta[0], theta[1]);
+            theta[0] = -b;
+            theta[1] = -a;
+        }
+    }
     /// The exact density of `x`: with `(u, v) = x − shift(θ) − (0.25, 0)` and `r = |(u, v)|`,
     /// `log N(r; 0.1, 0.01²) − log π − log r` for `u > 0` (the `1/r` is the polar Jacobian, which
     /// the reference implementation's potential leaves out), `−∞` otherwise.

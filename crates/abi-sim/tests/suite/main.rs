@@ -3,4 +3,5 @@
 mod benchmarks;
 mod npz_io;
 mod priors;
+mod reference;
 mod simulators;
