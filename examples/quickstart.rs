@@ -220,18 +220,7 @@ fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::er
             x_obs[0],
             x_obs[1]
         );
-        for (k, col) in th.columns().into_iter().enumerate() {
-            let mut v: Vec<f64> = col.to_vec();
-            v.sort_by(f64::total_cmp);
-            let q = |p: f64| v[((n - 1) as f64 * p).round() as usize];
-            println!(
-                "  theta[{k}]: mean {:+.3}, 5% {:+.3}, median {:+.3}, 95% {:+.3}",
-                col.mean().unwrap_or(f64::NAN),
-                q(0.05),
-                q(0.5),
-                q(0.95)
-            );
-        }
+        abi_examples::print_quantiles(th.view());
         if !args.no_c2st {
             let mut ref_rng = rand_chacha::ChaCha8Rng::seed_from_u64(1000 + o as u64);
             let reference = task

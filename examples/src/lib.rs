@@ -35,3 +35,23 @@ pub fn network_by_name(spec: &str) -> abi_tensor::Result<InferenceNetworkConfig>
     }
     Ok(cfg)
 }
+
+/// Prints the mean, 5 %, 50 % and 95 % quantiles of every column of `draws` `(n, dim)`.
+pub fn print_quantiles(draws: ndarray::ArrayView2<'_, f64>) {
+    let n = draws.nrows();
+    if n == 0 {
+        return;
+    }
+    for (k, col) in draws.columns().into_iter().enumerate() {
+        let mut v: Vec<f64> = col.to_vec();
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((n - 1) as f64 * p).round() as usize];
+        println!(
+            "  theta[{k}]: mean {:+.3}, 5% {:+.3}, median {:+.3}, 95% {:+.3}",
+            col.mean().unwrap_or(f64::NAN),
+            q(0.05),
+            q(0.5),
+            q(0.95)
+        );
+    }
+}

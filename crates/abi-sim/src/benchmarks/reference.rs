@@ -57,7 +57,10 @@ pub fn reference_posterior<T: BenchmarkTask>(
         });
     }
     let prior = task.prior();
-    if task.log_likelihood(&prior.sample(&mut draw_rng(seed, 0)), x).is_none() {
+    if task
+        .log_likelihood(&prior.sample(&mut draw_rng(seed, 0)), x)
+        .is_none()
+    {
         return Err(SimError::Invalid {
             what: format!("reference_posterior of `{}`", task.name()),
             reason: "the task has no tractable likelihood".into(),

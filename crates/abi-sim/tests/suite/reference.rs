@@ -29,8 +29,18 @@ fn gaussian_linear_reference_matches_the_analytic_posterior() {
     let (em, ev) = (column_means(&exact_draws), column_vars(&exact_draws));
     for j in 0..10 {
         // posterior sd ≈ 0.22: the mean of 10 000 draws is good to ≈ 0.005
-        assert!((m[j] - em[j]).abs() < 0.02, "mean {j}: {} vs {}", m[j], em[j]);
-        assert!((v[j] / ev[j] - 1.0).abs() < 0.08, "var {j}: {} vs {}", v[j], ev[j]);
+        assert!(
+            (m[j] - em[j]).abs() < 0.02,
+            "mean {j}: {} vs {}",
+            m[j],
+            em[j]
+        );
+        assert!(
+            (v[j] / ev[j] - 1.0).abs() < 0.08,
+            "var {j}: {} vs {}",
+            v[j],
+            ev[j]
+        );
     }
 }
 
@@ -49,9 +59,15 @@ fn two_moons_reference_matches_the_exact_sampler() {
         vec![upper, m[0], m[1], v[0].sqrt(), v[1].sqrt()]
     };
     let (got, want) = (stats(&draws), stats(&exact));
-    for (name, (g, w)) in ["share of the upper crescent", "mean 0", "mean 1", "sd 0", "sd 1"]
-        .iter()
-        .zip(got.iter().zip(&want))
+    for (name, (g, w)) in [
+        "share of the upper crescent",
+        "mean 0",
+        "mean 1",
+        "sd 0",
+        "sd 1",
+    ]
+    .iter()
+    .zip(got.iter().zip(&want))
     {
         assert!((g - w).abs() < 0.03, "{name}: MCMC {g}, exact {w}");
     }
@@ -66,7 +82,11 @@ fn slcp_reference_visits_all_four_sign_modes() {
     let draws = reference_posterior(&task, &x, 10_000, &ReferenceOptions::default(), 5).unwrap();
     for j in [2, 3] {
         let positive = draws.column(j).iter().filter(|&&v| v > 0.0).count() as f64 / 1e4;
-        assert!((positive - 0.5).abs() < 0.03, "θ{}: {positive} positive", j + 1);
+        assert!(
+            (positive - 0.5).abs() < 0.03,
+            "θ{}: {positive} positive",
+            j + 1
+        );
     }
     // every draw has a likelihood near the posterior's bulk, none stuck in the prior's tail
     let best = draws
