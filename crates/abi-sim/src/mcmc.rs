@@ -154,10 +154,10 @@ struct Chain<'a, L> {
 impl<L: Fn(&[f64]) -> f64> Chain<'_, L> {
     /// Updates every coordinate once, adding the size of each move to `moved`.
     fn sweep(&mut self, rng: &mut ChaCha8Rng, moved: &mut [f64]) {
-        for j in 0..self.x.len() {
+        for (j, m) in moved.iter_mut().enumerate() {
             let before = self.x[j];
             self.update(j, rng);
-            moved[j] += (self.x[j] - before).abs();
+            *m += (self.x[j] - before).abs();
         }
     }
 

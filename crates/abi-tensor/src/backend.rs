@@ -129,7 +129,7 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
 
     /// The monotonic rational-quadratic spline of [`crate::spline`] (or its inverse, per
     /// `spec.inverse`) on every element of `v (.., d)` with raw parameters `(.., d, 3K − 1)`:
-    /// returns `(.., d, 2)`, the mapped values and `ln |∂out/∂in|`. Differentiable in `v` and
+    /// returns `(2, .., d)`: the mapped values, then `ln |∂out/∂in|`. Differentiable in `v` and
     /// `raw`. Shapes and settings arrive checked by [`Tensor::rq_spline`]. The default
     /// ([`crate::spline::rq_spline_composite`]) composes about forty of the other operations;
     /// backends may fuse it into one kernel.

@@ -149,7 +149,7 @@ fn evaluate<B: Backend>(b: &Bin<B>, xi: &Tensor<B>) -> Result<(Tensor<B>, Tensor
 }
 
 /// The default [`Backend::rq_spline`], composed of the trait's other operations: the output
-/// `(.., d, 2)` holds the mapped values and `ln |∂out/∂in|` elementwise.
+/// `(2, .., d)` holds the mapped values, then `ln |∂out/∂in|`, elementwise.
 pub fn rq_spline_composite<B: Backend>(
     v: &Tensor<B>,
     raw: &Tensor<B>,
@@ -189,7 +189,7 @@ pub fn rq_spline_composite<B: Backend>(
     let zeros = Tensor::<B>::zeros(&v.shape(), &device)?;
     let out = inside.where_cond(&out, v)?;
     let log_deriv = inside.where_cond(&log_deriv, &zeros)?;
-    Tensor::stack(&[out, log_deriv], v.rank())
+    Tensor::stack(&[out, log_deriv], 0)
 }
 
 impl<B: Backend> Tensor<B> {
@@ -209,10 +209,9 @@ impl<B: Backend> Tensor<B> {
     pub fn rq_spline(&self, raw: &Self, spec: &RqSpline) -> Result<(Self, Self)> {
         check_rq_spline(&self.shape(), &raw.shape(), spec)?;
         let both = Self::from_raw(B::rq_spline(self.raw(), raw.raw(), spec)?);
-        let last = both.rank() - 1;
         Ok((
-            both.narrow(last, 0, 1)?.squeeze(last)?,
-            both.narrow(last, 1, 1)?.squeeze(last)?,
+            both.narrow(0, 0, 1)?.squeeze(0)?,
+            both.narrow(0, 1, 1)?.squeeze(0)?,
         ))
     }
 }

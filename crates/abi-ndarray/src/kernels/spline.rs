@@ -47,31 +47,27 @@ impl<F: NdFloat> Consts<F> {
     }
 }
 
-/// `softmax(raw)` into `out`.
-#[inline]
+/// `softmax(raw)` into `out` (the exponentials in a loop of their own, so it vectorises).
+#[inline(always)]
 fn softmax<F: NdFloat>(raw: &[F], out: &mut [F]) {
     let max = raw.iter().copied().fold(F::neg_infinity(), F::max);
-    let mut sum = F::zero();
     for (o, &r) in out.iter_mut().zip(raw) {
         *o = (r - max).exp_kernel();
-        sum += *o;
     }
-    let inv = F::one() / sum;
+    let inv = F::one() / out.iter().copied().fold(F::zero(), |a, b| a + b);
     for o in out.iter_mut() {
         *o *= inv;
     }
 }
 
-#[inline]
+/// `ln(1 + e^x)` without library calls.
+#[inline(always)]
 fn softplus<F: NdFloat>(x: F) -> F {
-    if x > F::zero() {
-        x + (-x).exp_kernel().ln_1p()
-    } else {
-        x.exp_kernel().ln_1p()
-    }
+    let pos = if x > F::zero() { x } else { F::zero() };
+    pos + (-x.abs()).exp_kernel().ln_1p_unit()
 }
 
-#[inline]
+#[inline(always)]
 fn sigmoid<F: NdFloat>(x: F) -> F {
     F::one() / (F::one() + (-x).exp_kernel())
 }
@@ -90,7 +86,7 @@ struct Bin<F> {
 
 /// Finds the bin of `v` (an input value, or an output value when `by_output`), filling
 /// `sm_x` and `sm_y`; `v` lies inside the domain.
-#[inline]
+#[inline(always)]
 fn locate<F: NdFloat>(
     c: &Consts<F>,
     raw: &[F],
@@ -134,7 +130,7 @@ fn locate<F: NdFloat>(
 }
 
 /// `(y, ln f'(x))` at position `ξ` of the bin.
-#[inline]
+#[inline(always)]
 fn evaluate<F: NdFloat>(b: &Bin<F>, xi: F) -> (F, F) {
     let two = <F as Element>::from_f64(2.0);
     let s = b.hk / b.wk;
@@ -143,15 +139,13 @@ fn evaluate<F: NdFloat>(b: &Bin<F>, xi: F) -> (F, F) {
     let den = s + (b.dk + b.dk1 - two * s) * t;
     let om = F::one() - xi;
     let m = b.dk1 * xi * xi + two * s * t + b.dk * om * om;
-    (
-        b.yk + b.hk * num / den,
-        two * s.ln() + m.ln() - two * den.ln(),
-    )
+    // one logarithm: ln f' = ln(s² M / D²)
+    (b.yk + b.hk * num / den, (s * s * m / (den * den)).ln())
 }
 
 /// `ξ` of the output value `y` in the bin: the root in `[0, 1]` of the bin's quadratic, in
 /// its cancellation-free form.
-#[inline]
+#[inline(always)]
 fn solve<F: NdFloat>(b: &Bin<F>, y: F) -> F {
     let two = <F as Element>::from_f64(2.0);
     let s = b.hk / b.wk;
@@ -173,7 +167,7 @@ struct Partials<F> {
     l: [F; 4],
 }
 
-#[inline]
+#[inline(always)]
 fn partials<F: NdFloat>(b: &Bin<F>, xi: F) -> Partials<F> {
     let two = <F as Element>::from_f64(2.0);
     let s = b.hk / b.wk;
@@ -208,7 +202,7 @@ fn partials<F: NdFloat>(b: &Bin<F>, xi: F) -> Partials<F> {
 /// given upstream gradients `gy` of the output and `gl` of `ln f'`, and returns the gradient
 /// of the input `x`.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 fn backward_element<F: NdFloat>(
     c: &Consts<F>,
     raw: &[F],
@@ -261,53 +255,62 @@ fn backward_element<F: NdFloat>(
     g_xi / b.wk
 }
 
-/// Runs `f(element index range, chunk of per-element outputs)` over pieces, in parallel for
-/// large inputs.
-fn for_pieces<F: NdFloat>(out: &mut [F], width: usize, f: impl Fn(usize, &mut [F]) + Sync + Send) {
-    let elements = out.len() / width.max(1);
+/// Runs `f(first element, a piece, b piece)` over matching pieces of two per-element
+/// buffers (`wa` and `wb` values per element), on the thread pool for large inputs, each piece
+/// compiled for AVX2 + FMA where the CPU has them.
+fn for_pieces<F: NdFloat>(
+    a: &mut [F],
+    wa: usize,
+    b: &mut [F],
+    wb: usize,
+    f: impl Fn(usize, &mut [F], &mut [F]) + Sync + Send,
+) {
+    let elements = a.len() / wa.max(1);
+    let run = |start: usize, a: &mut [F], b: &mut [F]| super::simd::run(|| f(start, a, b));
     if elements >= PARALLEL_MIN && rayon::current_num_threads() > 1 {
-        out.par_chunks_mut(PIECE * width)
+        a.par_chunks_mut(PIECE * wa)
+            .zip(b.par_chunks_mut(PIECE * wb))
             .enumerate()
-            .for_each(|(i, chunk)| f(i * PIECE, chunk));
+            .for_each(|(i, (a, b))| run(i * PIECE, a, b));
     } else {
-        f(0, out);
+        run(0, a, b);
     }
 }
 
+/// Values and log-derivatives, planar: `[values…, log-derivatives…]`.
 fn forward_values<F: NdFloat>(v: &[F], raw: &[F], spec: &RqSpline) -> Vec<F> {
     let c = Consts::<F>::new(spec);
     let per = spec.params_per_element();
     let mut out = vec![F::zero(); 2 * v.len()];
-    for_pieces(&mut out, 2, |start, chunk| {
+    let (values, logs) = out.split_at_mut(v.len());
+    for_pieces(values, 1, logs, 1, |start, values, logs| {
         let mut sm_x = vec![F::zero(); c.bins];
         let mut sm_y = vec![F::zero(); c.bins];
-        for (i, o) in chunk.chunks_exact_mut(2).enumerate() {
+        for (i, (o, l)) in values.iter_mut().zip(logs.iter_mut()).enumerate() {
             let e = start + i;
             let x = v[e];
             if !(x > -c.bound && x < c.bound) {
-                o[0] = x;
-                o[1] = F::zero();
+                *o = x;
+                *l = F::zero();
                 continue;
             }
             let r = &raw[e * per..(e + 1) * per];
             let b = locate(&c, r, x, spec.inverse, &mut sm_x, &mut sm_y);
             if spec.inverse {
                 let xi = solve(&b, x);
-                o[0] = b.xk + xi * b.wk;
-                o[1] = -evaluate(&b, xi).1;
+                *o = b.xk + xi * b.wk;
+                *l = -evaluate(&b, xi).1;
             } else {
                 let xi = ((x - b.xk) / b.wk).max(F::zero()).min(F::one());
-                let (y, l) = evaluate(&b, xi);
-                o[0] = y;
-                o[1] = l;
+                (*o, *l) = evaluate(&b, xi);
             }
         }
     });
     out
 }
 
-/// Gradients of the input and the raw parameters given the upstream gradient `g (.., 2)` and
-/// the forward output `out (.., 2)`.
+/// Gradients of the input and the raw parameters given the upstream gradient `g` and the
+/// forward output `out` (both planar, as [`forward_values`] writes them).
 fn backward_values<F: NdFloat>(
     v: &[F],
     raw: &[F],
@@ -317,44 +320,37 @@ fn backward_values<F: NdFloat>(
 ) -> (Vec<F>, Vec<F>) {
     let c = Consts::<F>::new(spec);
     let per = spec.params_per_element();
-    // one buffer: per element, the input gradient followed by the raw-parameter gradients
-    let width = per + 1;
-    let mut both = vec![F::zero(); v.len() * width];
-    for_pieces(&mut both, width, |start, chunk| {
+    let n = v.len();
+    let mut g_v = vec![F::zero(); n];
+    let mut g_raw = vec![F::zero(); n * per];
+    for_pieces(&mut g_v, 1, &mut g_raw, per, |start, g_in, g_raw| {
         let mut sm_x = vec![F::zero(); c.bins];
         let mut sm_y = vec![F::zero(); c.bins];
-        for (i, o) in chunk.chunks_exact_mut(width).enumerate() {
+        for (i, (gi, gr)) in g_in.iter_mut().zip(g_raw.chunks_exact_mut(per)).enumerate() {
             let e = start + i;
             let x = v[e];
-            let (gy, gl) = (g[2 * e], g[2 * e + 1]);
+            let (gy, gl) = (g[e], g[n + e]);
             if !(x > -c.bound && x < c.bound) {
-                o[0] = gy;
+                *gi = gy;
                 continue;
             }
             let r = &raw[e * per..(e + 1) * per];
             let b = locate(&c, r, x, spec.inverse, &mut sm_x, &mut sm_y);
-            let (g_in, g_raw) = o.split_at_mut(1);
             if spec.inverse {
                 // out = f⁻¹(v; θ), ℓ = −ln f'(out; θ): implicit differentiation of f(out) = v
-                let xi = ((out[2 * e] - b.xk) / b.wk).max(F::zero()).min(F::one());
+                let xi = ((out[e] - b.xk) / b.wk).max(F::zero()).min(F::one());
                 let p = partials(&b, xi);
                 let slope = p.y[0] / b.wk; // f'(out)
                 let dl_dx = p.l[0] / b.wk;
                 let cval = (gy - gl * dl_dx) / slope;
-                backward_element(&c, r, &b, xi, -cval, -gl, &sm_x, &sm_y, g_raw);
-                g_in[0] = cval;
+                backward_element(&c, r, &b, xi, -cval, -gl, &sm_x, &sm_y, gr);
+                *gi = cval;
             } else {
                 let xi = ((x - b.xk) / b.wk).max(F::zero()).min(F::one());
-                g_in[0] = backward_element(&c, r, &b, xi, gy, gl, &sm_x, &sm_y, g_raw);
+                *gi = backward_element(&c, r, &b, xi, gy, gl, &sm_x, &sm_y, gr);
             }
         }
     });
-    let mut g_v = Vec::with_capacity(v.len());
-    let mut g_raw = Vec::with_capacity(v.len() * per);
-    for o in both.chunks_exact(width) {
-        g_v.push(o[0]);
-        g_raw.extend_from_slice(&o[1..]);
-    }
     (g_v, g_raw)
 }
 
@@ -379,8 +375,8 @@ pub(crate) fn rq_spline<F: NdFloat>(
     let (vs, rs) = (v.array().shape().to_vec(), raw.array().shape().to_vec());
     abi_tensor::spline::check_rq_spline(&vs, &rs, spec)?;
     let values = forward_values(&standard(v.array()), &standard(raw.array()), spec);
-    let mut out_shape = vs.clone();
-    out_shape.push(2);
+    let mut out_shape = vec![2];
+    out_shape.extend_from_slice(&vs);
     let spec = *spec;
     Ok(NdTensor::record(
         array(values, out_shape),
