@@ -29,7 +29,7 @@ struct Args {
     /// Inference network: a registry name, optionally with sizes (see the quickstart).
     #[arg(
         long,
-        default_value = "spline_coupling_flow:depth=6,width=128,dropout=0"
+        default_value = "spline_coupling_flow:depth=6,width=128,dropout=0.05"
     )]
     network: String,
     /// Number of simulations.
