@@ -11,12 +11,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use abi_adapter::Adapter;
-use abi_approx::dataset::OfflineDataset;
-use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
+use abi_approx::SampleOptions;
 use abi_ndarray::{Cpu, NdArray};
+use abi_sim::Batch;
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
-use abi_sim::{Batch, simulate};
 use abi_tensor::Backend;
 use clap::Parser;
 use ndarray::{Array2, ArrayD, IxDyn};
@@ -112,72 +110,15 @@ fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::er
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
     let task = TwoMoons::new()?;
 
-    let t = Instant::now();
-    let sims = simulate(
-        &task.clone().simulator(),
-        args.simulations,
-        1_000,
-        &mut rng,
-        true,
-    )?;
-    let n_val = args.simulations / 10;
-    let validation = sims.slice(0, n_val)?;
-    let training = sims.slice(n_val, args.simulations)?;
-    println!(
-        "simulated {} draws in {:.3} s",
-        args.simulations,
-        t.elapsed().as_secs_f64()
-    );
-
-    let adapter = Adapter::new()
-        .standardize(&["theta", "x"])
-        .rename("theta", "inference_variables")
-        .rename("x", "inference_conditions");
-    let network = abi_examples::network_by_name(&args.network)?;
-    let mut approx = ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(network)
-        .seed(args.seed)
-        .build::<B>(&training, &device)?;
-    let cfg = TrainConfig::new(args.epochs)
-        .learning_rate(args.learning_rate)
-        .patience(Some(args.patience))
-        .seed(args.seed);
-    let t = Instant::now();
-    let mut data = OfflineDataset::new(training, args.batch_size, args.seed)?;
-    let history = approx
-        .fit_with(
-            &mut data,
-            &cfg,
-            Some(&validation),
-            &mut |r: &abi_approx::EpochRecord| {
-                if r.epoch % 10 == 0 {
-                    println!(
-                        "  epoch {:>3}: loss {:.4}, validation {:.4}",
-                        r.epoch,
-                        r.loss,
-                        r.val_loss.unwrap_or(f64::NAN)
-                    );
-                }
-                std::ops::ControlFlow::Continue(())
-            },
-        )?
-        .clone();
-    println!(
-        "trained {} epochs ({}) in {:.2} s; best validation loss {:.4} at epoch {}",
-        history.len(),
-        if history.stopped_early {
-            "early stopping"
-        } else {
-            "all epochs"
-        },
-        t.elapsed().as_secs_f64(),
-        history
-            .val_losses()
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min),
-        history.best_epoch.unwrap_or(0)
-    );
+    let sims = abi_examples::simulate_task(&task, args.simulations, &mut rng)?;
+    let settings = abi_examples::TrainSettings {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.learning_rate,
+        patience: args.patience,
+        seed: args.seed,
+    };
+    let approx = abi_examples::train_npe::<B>(&sims, &args.network, &settings, &device)?;
 
     // the five benchmark observations in one batched call: the trained network is amortized
     let mut obs = Batch::new();

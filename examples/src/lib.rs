@@ -55,3 +55,92 @@ pub fn print_quantiles(draws: ndarray::ArrayView2<'_, f64>) {
         );
     }
 }
+
+/// Training settings the examples share.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    /// Most epochs (early stopping may end sooner).
+    pub epochs: usize,
+    /// Batch size.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub learning_rate: f64,
+    /// Early-stopping patience in epochs.
+    pub patience: usize,
+    /// Seed of the network's initialisation and the batch order.
+    pub seed: u64,
+}
+
+/// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
+/// tenth out for validation, standardises both, builds the approximator with the network named
+/// by `network` (see [`network_by_name`]), trains it with a line every 10 epochs and a summary
+/// with the training time, and returns it.
+pub fn train_npe<B: abi_tensor::Backend>(
+    sims: &abi_sim::Batch,
+    network: &str,
+    settings: &TrainSettings,
+    device: &B::Device,
+) -> Result<abi_approx::ContinuousApproximator<B>, Box<dyn std::error::Error>> {
+    let rows = sims.batch_size().ok_or("no simulations")?;
+    let n_val = rows / 10;
+    let validation = sims.slice(0, n_val)?;
+    let training = sims.slice(n_val, rows)?;
+    let adapter = abi_adapter::Adapter::new()
+        .standardize(&["theta", "x"])
+        .rename("theta", "inference_variables")
+        .rename("x", "inference_conditions");
+    let mut approx = abi_approx::ContinuousApproximatorBuilder::new(adapter)
+        .inference_network(network_by_name(network)?)
+        .seed(settings.seed)
+        .build::<B>(&training, device)?;
+    let cfg = abi_approx::TrainConfig::new(settings.epochs)
+        .learning_rate(settings.learning_rate)
+        .patience(Some(settings.patience))
+        .seed(settings.seed);
+    let t = std::time::Instant::now();
+    let mut data =
+        abi_approx::dataset::OfflineDataset::new(training, settings.batch_size, settings.seed)?;
+    let mut report = |r: &abi_approx::EpochRecord| {
+        if r.epoch % 10 == 0 {
+            let val = r.val_loss.unwrap_or(f64::NAN);
+            println!(
+                "  epoch {:>3}: loss {:.4}, validation {val:.4}",
+                r.epoch, r.loss
+            );
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let history = approx
+        .fit_with(&mut data, &cfg, Some(&validation), &mut report)?
+        .clone();
+    let best = history
+        .val_losses()
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    println!(
+        "trained {} epochs ({}) in {:.2} s; best validation loss {best:.4} at epoch {}",
+        history.len(),
+        if history.stopped_early {
+            "early stopping"
+        } else {
+            "all epochs"
+        },
+        t.elapsed().as_secs_f64(),
+        history.best_epoch.unwrap_or(0)
+    );
+    Ok(approx)
+}
+
+/// `n` simulations of a benchmark task in batches of 1 000 on all cores, with the time taken
+/// printed.
+pub fn simulate_task<T: abi_sim::benchmarks::BenchmarkTask + Clone + 'static>(
+    task: &T,
+    n: usize,
+    rng: &mut impl rand::RngCore,
+) -> Result<abi_sim::Batch, Box<dyn std::error::Error>> {
+    let t = std::time::Instant::now();
+    let sims = abi_sim::simulate(&task.clone().simulator(), n, 1_000, rng, true)?;
+    println!("simulated {n} draws in {:.3} s", t.elapsed().as_secs_f64());
+    Ok(sims)
+}
