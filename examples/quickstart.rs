@@ -47,7 +47,7 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     patience: usize,
     /// Peak learning rate.
-    #[arg(long, default_value_t = 2e-3)]
+    #[arg(long, default_value_t = 3e-3)]
     learning_rate: f64,
     /// Skip the C2ST check.
     #[arg(long)]
