@@ -2,6 +2,7 @@
 //! learning a conditional Gaussian.
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
+use crate::helpers::{finite_difference_log_abs_det, max_abs_diff, mean_abs_diff};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
 use abi_nets::{CouplingFlow, CouplingFlowConfig, CouplingTransform, InferenceNetwork};
@@ -66,35 +67,15 @@ fn check_inverse(transform: CouplingTransform) {
     let c = Tensor::<NdArray>::randn(&[64, 2], &mut r, &Cpu).unwrap();
     let (z, _) = flow.forward(&x, Some(&c), None).unwrap();
     let back = flow.inverse(&z, Some(&c)).unwrap();
-    let err = x
-        .sub(&back)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max(&[0, 1], false)
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let err = max_abs_diff(&x, &back);
+    let z_max = z.abs().unwrap().max(&[0, 1], false).unwrap();
     assert!(
         err < 1e-4,
         "{transform:?}: max |x - inverse(forward(x))| = {err}, |z| max {}",
-        z.abs()
-            .unwrap()
-            .max(&[0, 1], false)
-            .unwrap()
-            .to_scalar()
-            .unwrap()
+        z_max.to_scalar().unwrap()
     );
     // the flow is not the identity
-    let moved = x
-        .sub(&z)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .mean_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let moved = mean_abs_diff(&x, &z);
     assert!(moved > 0.1, "random flow barely moves points ({moved})");
 }
 
@@ -114,15 +95,7 @@ fn inverse_is_exact_in_double_precision() {
         let c = Tensor::<B64>::randn(&[256, 1], &mut r, &Cpu).unwrap();
         let (z, _) = flow.forward(&x, Some(&c), None).unwrap();
         let back = flow.inverse(&z, Some(&c)).unwrap();
-        let err = x
-            .sub(&back)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(&[0, 1], false)
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let err = max_abs_diff(&x, &back);
         assert!(err < 1e-9, "{transform:?}: max inversion error {err}");
     }
 }
@@ -148,24 +121,7 @@ fn log_determinant_matches_a_finite_difference_jacobian() {
                 .to_f64_vec()
                 .unwrap()
         };
-        let h = 1e-6;
-        let mut jac = vec![0.0; dim * dim];
-        for j in 0..dim {
-            let (mut up, mut down) = (x0[..dim].to_vec(), x0[..dim].to_vec());
-            up[j] += h;
-            down[j] -= h;
-            let (fu, fd) = (at(&up), at(&down));
-            for i in 0..dim {
-                jac[i * dim + j] = (fu[i] - fd[i]) / (2.0 * h);
-            }
-        }
-        let det = if dim == 2 {
-            jac[0] * jac[3] - jac[1] * jac[2]
-        } else {
-            jac[0] * (jac[4] * jac[8] - jac[5] * jac[7])
-                - jac[1] * (jac[3] * jac[8] - jac[5] * jac[6])
-                + jac[2] * (jac[3] * jac[7] - jac[4] * jac[6])
-        };
+        let want = finite_difference_log_abs_det(at, &x0[..dim]);
         let x = Tensor::<B64>::from_f64(&x0[..dim], &[1, dim], &Cpu).unwrap();
         let log_det = flow
             .forward(&x, Some(&c), None)
@@ -174,9 +130,8 @@ fn log_determinant_matches_a_finite_difference_jacobian() {
             .to_scalar()
             .unwrap();
         assert!(
-            (log_det - det.abs().ln()).abs() < 1e-6,
-            "dim {dim}: log det {log_det} vs {}",
-            det.abs().ln()
+            (log_det - want).abs() < 1e-6,
+            "dim {dim}: log det {log_det} vs {want}"
         );
     }
 }
@@ -367,24 +322,7 @@ fn orthogonal_mixing_is_orthogonal_invertible_and_volume_preserving() {
             .to_f64_vec()
             .unwrap()
     };
-    let h = 1e-6;
-    let mut jac = [0.0; 9];
-    for j in 0..3 {
-        let (mut up, mut down) = (x0.to_vec(), x0.to_vec());
-        up[j] += h;
-        down[j] -= h;
-        let (fu, fd) = (at(&up), at(&down));
-        for i in 0..3 {
-            jac[i * 3 + j] = (fu[i] - fd[i]) / (2.0 * h);
-        }
-    }
-    let det = jac[0] * (jac[4] * jac[8] - jac[5] * jac[7])
-        - jac[1] * (jac[3] * jac[8] - jac[5] * jac[6])
-        + jac[2] * (jac[3] * jac[7] - jac[4] * jac[6]);
+    let want = finite_difference_log_abs_det(at, &x0);
     let ld = log_det.to_scalar().unwrap();
-    assert!(
-        (ld - det.abs().ln()).abs() < 1e-6,
-        "log det {ld} vs {}",
-        det.abs().ln()
-    );
+    assert!((ld - want).abs() < 1e-6, "log det {ld} vs {want}");
 }

@@ -2,6 +2,7 @@
 //! and learning a conditional Gaussian.
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
+use crate::helpers::{finite_difference_log_abs_det, max_abs_diff, mean_abs_diff};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::{InferenceNetwork, Maf, MafConfig};
 use abi_tensor::{Backend, ParamStore, Tensor};
@@ -43,25 +44,9 @@ fn inverse_undoes_forward() {
     let c = Tensor::<NdArray>::randn(&[128, 2], &mut r, &Cpu).unwrap();
     let (z, _) = maf.forward(&x, Some(&c)).unwrap();
     let back = maf.inverse(&z, Some(&c)).unwrap();
-    let err = x
-        .sub(&back)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max(&[0, 1], false)
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let err = max_abs_diff(&x, &back);
     assert!(err < 1e-4, "max inversion error {err}");
-    let moved = x
-        .sub(&z)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .mean_all()
-        .unwrap()
-        .to_scalar()
-        .unwrap();
+    let moved = mean_abs_diff(&x, &z);
     assert!(moved > 0.1, "random MAF barely moves points ({moved})");
 }
 
@@ -82,30 +67,12 @@ fn log_determinant_matches_a_finite_difference_jacobian() {
             .to_f64_vec()
             .unwrap()
         };
-        let h = 1e-6;
-        let mut jac = vec![0.0; dim * dim];
-        for j in 0..dim {
-            let (mut up, mut down) = (x0[..dim].to_vec(), x0[..dim].to_vec());
-            up[j] += h;
-            down[j] -= h;
-            let (fu, fd) = (at(&up), at(&down));
-            for i in 0..dim {
-                jac[i * dim + j] = (fu[i] - fd[i]) / (2.0 * h);
-            }
-        }
-        let det: f64 = if dim == 2 {
-            jac[0] * jac[3] - jac[1] * jac[2]
-        } else {
-            jac[0] * (jac[4] * jac[8] - jac[5] * jac[7])
-                - jac[1] * (jac[3] * jac[8] - jac[5] * jac[6])
-                + jac[2] * (jac[3] * jac[7] - jac[4] * jac[6])
-        };
+        let want = finite_difference_log_abs_det(at, &x0[..dim]);
         let x = Tensor::<B64>::from_f64(&x0[..dim], &[1, dim], &Cpu).unwrap();
         let log_det = maf.forward(&x, Some(&c)).unwrap().1.to_scalar().unwrap();
         assert!(
-            (log_det - det.abs().ln()).abs() < 1e-6,
-            "dim {dim}: {log_det} vs {}",
-            det.abs().ln()
+            (log_det - want).abs() < 1e-6,
+            "dim {dim}: {log_det} vs {want}"
         );
     }
 }

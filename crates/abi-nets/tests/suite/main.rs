@@ -5,6 +5,7 @@ mod consistency;
 mod coupling_flow;
 mod flow_matching;
 mod gaussian_fit;
+mod helpers;
 mod layers;
 mod maf;
 mod mlp;
