@@ -3,3 +3,4 @@
 mod datasets;
 mod gaussian_linear;
 mod training;
+mod two_moons;
