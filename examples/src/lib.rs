@@ -3,34 +3,68 @@
 use abi_nets::inference::{CouplingTransform, InferenceNetworkConfig};
 
 /// Inference-network settings by registry name, plus experimental sizes given as
-/// `<name>:depth=<d>,width=<w>,dropout=<p>`.
+/// `<name>:depth=<d>,width=<w>,dropout=<p>` (coupling flows, also `layers` and `bins`) or
+/// `maf:transforms=<t>,hidden=<h>,layers=<l>`. Unknown options and values that are not
+/// numbers are errors, never ignored.
 pub fn network_by_name(spec: &str) -> abi_tensor::Result<InferenceNetworkConfig> {
+    let bad = |reason: String| abi_tensor::TensorError::InvalidArgument {
+        op: "network_by_name",
+        reason,
+    };
     let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
     let mut cfg = InferenceNetworkConfig::from_name(name)?;
     for kv in opts.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        let num: f64 = v.parse().unwrap_or(0.0);
-        if let InferenceNetworkConfig::Maf(m) = &mut cfg {
-            match k {
-                "transforms" => m.transforms = num as usize,
-                "hidden" => m.hidden = num as usize,
-                "layers" => m.hidden_layers = num as usize,
-                _ => {}
-            }
-        }
-        if let InferenceNetworkConfig::CouplingFlow(c) = &mut cfg {
-            match k {
-                "depth" => c.depth = num as usize,
-                "width" => c.subnet_widths = vec![num as usize; c.subnet_widths.len()],
-                "layers" => c.subnet_widths = vec![c.subnet_widths[0]; num as usize],
-                "dropout" => c.dropout = num,
-                "bins" => {
-                    if let CouplingTransform::Spline(s) = &mut c.transform {
-                        s.bins = num as usize;
-                    }
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| bad(format!("option `{kv}` of `{spec}` is not key=value")))?;
+        let num: f64 = v
+            .parse()
+            .map_err(|_| bad(format!("option `{k}` of `{spec}`: `{v}` is not a number")))?;
+        let count = num as usize;
+        let known = match &mut cfg {
+            InferenceNetworkConfig::Maf(m) => match k {
+                "transforms" => {
+                    m.transforms = count;
+                    true
                 }
-                _ => {}
-            }
+                "hidden" => {
+                    m.hidden = count;
+                    true
+                }
+                "layers" => {
+                    m.hidden_layers = count;
+                    true
+                }
+                _ => false,
+            },
+            InferenceNetworkConfig::CouplingFlow(c) => match (k, &mut c.transform) {
+                ("depth", _) => {
+                    c.depth = count;
+                    true
+                }
+                ("width", _) => {
+                    c.subnet_widths = vec![count; c.subnet_widths.len()];
+                    true
+                }
+                ("layers", _) => {
+                    let width = c.subnet_widths.first().copied().unwrap_or(128);
+                    c.subnet_widths = vec![width; count];
+                    true
+                }
+                ("dropout", _) => {
+                    c.dropout = num;
+                    true
+                }
+                ("bins", CouplingTransform::Spline(s)) => {
+                    s.bins = count;
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !known {
+            return Err(bad(format!("`{name}` has no option `{k}` here")));
         }
     }
     Ok(cfg)
@@ -143,4 +177,30 @@ pub fn simulate_task<T: abi_sim::benchmarks::BenchmarkTask + Clone + 'static>(
     let sims = abi_sim::simulate(&task.clone().simulator(), n, 1_000, rng, true)?;
     println!("simulated {n} draws in {:.3} s", t.elapsed().as_secs_f64());
     Ok(sims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_specs_parse_and_reject_unknown_options() {
+        let cfg = network_by_name("spline_coupling_flow:depth=3,width=64,dropout=0,bins=8");
+        match cfg {
+            Ok(InferenceNetworkConfig::CouplingFlow(c)) => {
+                assert_eq!(
+                    (c.depth, c.subnet_widths.clone(), c.dropout),
+                    (3, vec![64, 64], 0.0)
+                );
+                assert!(matches!(c.transform, CouplingTransform::Spline(s) if s.bins == 8));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(network_by_name("maf:transforms=3,hidden=32").is_ok());
+        assert!(network_by_name("spline_coupling_flow:dept=3").is_err());
+        assert!(network_by_name("coupling_flow:bins=8").is_err());
+        assert!(network_by_name("maf:hidden=many").is_err());
+        assert!(network_by_name("maf:hidden").is_err());
+        assert!(network_by_name("flow_matching:depth=2").is_err());
+    }
 }
