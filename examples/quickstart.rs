@@ -73,13 +73,16 @@ const OBSERVATIONS: [[f64; 2]; 5] = [
     [-0.66463584, -0.42604533],
 ];
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    match args.backend.as_str() {
-        "ndarray" => run::<NdArray>(&args, Cpu),
-        "tch" => run_tch(&args),
-        other => Err(format!("unknown backend `{other}` (ndarray or tch)").into()),
-    }
+    let result = abi_examples::network_by_name(&args.network)
+        .map_err(Into::into)
+        .and_then(|_| match args.backend.as_str() {
+            "ndarray" => run::<NdArray>(&args, Cpu),
+            "tch" => run_tch(&args),
+            other => Err(format!("unknown backend `{other}` (ndarray or tch)").into()),
+        });
+    abi_examples::exit_code(result)
 }
 
 #[cfg(feature = "tch")]

@@ -109,8 +109,16 @@ fn read_csv(path: &str, dim: usize) -> Result<Array2<f64>, Box<dyn std::error::E
     Ok(Array2::from_shape_vec((values.len() / dim, dim), values)?)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    abi_examples::exit_code(
+        abi_examples::network_by_name(&args.network)
+            .map_err(Into::into)
+            .and_then(|_| run(&args)),
+    )
+}
+
+fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
     let task = Slcp::new()?;
 

@@ -179,6 +179,23 @@ pub fn simulate_task<T: abi_sim::benchmarks::BenchmarkTask + Clone + 'static>(
     Ok(sims)
 }
 
+/// The process exit code for an example's result, printing the error (with its causes) to
+/// standard error.
+pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = e.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
