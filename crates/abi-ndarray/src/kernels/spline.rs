@@ -72,8 +72,8 @@ fn sigmoid<F: NdFloat>(x: F) -> F {
     F::one() / (F::one() + (-x).exp_kernel())
 }
 
-/// The element's bin: index, knots, sizes and slopes. `sm_x`, `sm_y` hold the softmax of the
-/// width and height parameters (kept for the backward rule).
+/// The bin an element falls into: its index, input and output knots, width and height, and the
+/// slopes at its two knots.
 struct Bin<F> {
     k: usize,
     xk: F,
@@ -84,8 +84,9 @@ struct Bin<F> {
     dk1: F,
 }
 
-/// Finds the bin of `v` (an input value, or an output value when `by_output`), filling
-/// `sm_x` and `sm_y`; `v` lies inside the domain.
+/// Finds the bin of `v` (an input value, or an output value when `by_output`); `v` lies inside
+/// the domain. Leaves the softmax of the width and height parameters in `sm_x` and `sm_y`
+/// for the backward rule.
 #[inline(always)]
 fn locate<F: NdFloat>(
     c: &Consts<F>,
