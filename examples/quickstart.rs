@@ -2,6 +2,9 @@
 //! simulate, train with progress, draw 10 000 posterior samples for each of the benchmark's
 //! five observations in one call (rejecting draws outside the prior's support), print
 //! posterior means and quantiles, and check the draws against the exact posterior with C2ST.
+//! The default network, a small spline coupling flow (3 layers, subnets 64 × 64, 16 bins, no
+//! dropout, 120 epochs at a peak learning rate of 3e-3), is the most accurate and the fastest
+//! to sample of the networks measured on two moons (figures in the workspace README).
 //!
 //! `cargo run --release --example quickstart` (add `-- --help` for the options). With
 //! libtorch installed (`cargo xtask libtorch`), the same run on the libtorch backend:
@@ -24,39 +27,11 @@ use std::time::Instant;
 /// NPE on two moons with abi.
 #[derive(Parser, Debug)]
 struct Args {
-    /// Inference network: a registry name (maf, coupling_flow, spline_coupling_flow,
-    /// flow_matching, consistency_model), optionally with sizes, e.g.
-    /// `spline_coupling_flow:depth=3,width=64,dropout=0,bins=16` or
-    /// `maf:transforms=5,hidden=50`. The default, a small spline coupling flow (3 layers,
-    /// subnets 64 × 64, 16 bins, no dropout), is the most accurate and the fastest to sample
-    /// of those measured on two moons; `maf` with `--batch-size 64 --learning-rate 1e-3
-    /// --epochs 150` trains in similar time, less accurately.
-    #[arg(
-        long,
-        default_value = "spline_coupling_flow:depth=3,width=64,dropout=0"
-    )]
-    network: String,
-    /// Number of simulations.
-    #[arg(long, default_value_t = 10_000)]
-    simulations: usize,
-    /// Most epochs (early stopping may end sooner).
-    #[arg(long, default_value_t = 120)]
-    epochs: usize,
-    /// Batch size.
-    #[arg(long, default_value_t = 256)]
-    batch_size: usize,
-    /// Early-stopping patience in epochs.
-    #[arg(long, default_value_t = 20)]
-    patience: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 3e-3)]
-    learning_rate: f64,
+    #[command(flatten)]
+    train: abi_examples::TrainArgs,
     /// Skip the C2ST check.
     #[arg(long)]
     no_c2st: bool,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
     /// Tensor backend: `ndarray` (pure Rust, the default) or `tch` (libtorch; build with
     /// `--features tch`).
     #[arg(long, default_value = "ndarray")]
@@ -77,7 +52,7 @@ const OBSERVATIONS: [[f64; 2]; 5] = [
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let result = abi_examples::network_by_name(&args.network)
+    let result = abi_examples::network_by_name(&args.train.network)
         .map_err(Into::into)
         .and_then(|_| match args.backend.as_str() {
             "ndarray" => run::<NdArray>(&args, Cpu),
@@ -112,18 +87,11 @@ fn run_tch(_args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.train.seed);
     let task = TwoMoons::new()?;
 
-    let sims = abi_examples::simulate_task(&task, args.simulations, &mut rng)?;
-    let settings = abi_examples::TrainSettings {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        learning_rate: args.learning_rate,
-        patience: args.patience,
-        seed: args.seed,
-    };
-    let approx = abi_examples::train_npe::<B>(&sims, &args.network, &settings, &device)?;
+    let sims = abi_examples::simulate_task(&task, args.train.simulations, &mut rng)?;
+    let approx = abi_examples::train_npe::<B>(&sims, &args.train, &device)?;
 
     // the five benchmark observations in one batched call: the trained network is amortized
     let mut obs = Batch::new();
@@ -180,7 +148,7 @@ fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::er
                 .reference_posterior(x_obs, n, &mut ref_rng)
                 .ok_or("the observation is outside the model's reach")?;
             let reference = Array2::from_shape_vec((n, 2), reference)?;
-            let acc = abi_diag::c2st(th.view(), reference.view(), args.seed)?;
+            let acc = abi_diag::c2st(th.view(), reference.view(), args.train.seed)?;
             println!("  C2ST against the exact posterior: {acc:.3} (0.5 is perfect)");
             accuracies.push(acc);
         }

@@ -16,7 +16,7 @@ use abi_approx::SampleOptions;
 use abi_ndarray::{Cpu, NdArray};
 use abi_sim::Batch;
 use abi_sim::benchmarks::{BenchmarkTask, ReferenceOptions, Slcp, reference_posterior};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
 use rand::SeedableRng;
 use std::time::Instant;
@@ -24,34 +24,12 @@ use std::time::Instant;
 /// NPE on SLCP with abi, scored against MCMC reference posteriors.
 #[derive(Parser, Debug)]
 struct Args {
-    /// Inference network: a registry name, optionally with sizes (see the quickstart).
-    #[arg(
-        long,
-        default_value = "spline_coupling_flow:depth=6,width=128,dropout=0.05"
-    )]
-    network: String,
-    /// Number of simulations.
-    #[arg(long, default_value_t = 10_000)]
-    simulations: usize,
-    /// Most epochs (early stopping usually ends sooner).
-    #[arg(long, default_value_t = 300)]
-    epochs: usize,
-    /// Batch size.
-    #[arg(long, default_value_t = 128)]
-    batch_size: usize,
-    /// Early-stopping patience in epochs.
-    #[arg(long, default_value_t = 20)]
-    patience: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    learning_rate: f64,
+    #[command(flatten)]
+    train: abi_examples::TrainArgs,
     /// Reference draws from elsewhere to score the MCMC reference against: a path with `{k}`
     /// for the observation number, CSV with one header line.
     #[arg(long)]
     external_reference: Option<String>,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
 }
 
 /// The SLCP observations 1–5 of the SBI benchmark (sbibm).
@@ -110,27 +88,30 @@ fn read_csv(path: &str, dim: usize) -> Result<Array2<f64>, Box<dyn std::error::E
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
-    abi_examples::exit_code(
-        abi_examples::network_by_name(&args.network)
-            .map_err(Into::into)
-            .and_then(|_| run(&args)),
-    )
+    // this task's defaults for the shared training flags
+    let matches = Args::command()
+        .mut_arg("network", |a| {
+            a.default_value("spline_coupling_flow:depth=6,width=128,dropout=0.05")
+        })
+        .mut_arg("epochs", |a| a.default_value("300"))
+        .mut_arg("batch_size", |a| a.default_value("128"))
+        .mut_arg("learning_rate", |a| a.default_value("0.001"))
+        .get_matches();
+    let result = Args::from_arg_matches(&matches)
+        .map_err(Into::into)
+        .and_then(|args| {
+            abi_examples::network_by_name(&args.train.network)?;
+            run(&args)
+        });
+    abi_examples::exit_code(result)
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.train.seed);
     let task = Slcp::new()?;
 
-    let sims = abi_examples::simulate_task(&task, args.simulations, &mut rng)?;
-    let settings = abi_examples::TrainSettings {
-        epochs: args.epochs,
-        batch_size: args.batch_size,
-        learning_rate: args.learning_rate,
-        patience: args.patience,
-        seed: args.seed,
-    };
-    let approx = abi_examples::train_npe::<NdArray>(&sims, &args.network, &settings, &Cpu)?;
+    let sims = abi_examples::simulate_task(&task, args.train.simulations, &mut rng)?;
+    let approx = abi_examples::train_npe::<NdArray>(&sims, &args.train, &Cpu)?;
 
     let mut obs = Batch::new();
     let flat: Vec<f64> = OBSERVATIONS.iter().flatten().copied().collect();
@@ -165,14 +146,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             1000 + o as u64,
         )?;
         let mcmc_secs = t.elapsed().as_secs_f64();
-        let acc = abi_diag::c2st(th.view(), reference.view(), args.seed)?;
+        let acc = abi_diag::c2st(th.view(), reference.view(), args.train.seed)?;
         println!(
             "  C2ST against the MCMC reference: {acc:.3} (0.5 is perfect; reference in {mcmc_secs:.1} s)"
         );
         accuracies.push(acc);
         if let Some(pattern) = &args.external_reference {
             let external = read_csv(&pattern.replace("{k}", &(o + 1).to_string()), 5)?;
-            let agree = abi_diag::c2st(reference.view(), external.view(), args.seed)?;
+            let agree = abi_diag::c2st(reference.view(), external.view(), args.train.seed)?;
             println!("  C2ST of the MCMC reference against the external one: {agree:.3}");
         }
     }

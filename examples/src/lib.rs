@@ -90,29 +90,47 @@ pub fn print_quantiles(draws: ndarray::ArrayView2<'_, f64>) {
     }
 }
 
-/// Training settings the examples share.
-#[derive(Debug, Clone)]
-pub struct TrainSettings {
+/// Simulation and training options the examples share, as command-line flags. The defaults
+/// are the quickstart's; an example with other defaults changes them on its `clap::Command`
+/// (`mut_arg`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct TrainArgs {
+    /// Inference network: a registry name (maf, coupling_flow, spline_coupling_flow,
+    /// flow_matching, consistency_model), optionally with sizes, e.g.
+    /// `spline_coupling_flow:depth=3,width=64,dropout=0,bins=16` or
+    /// `maf:transforms=5,hidden=50`.
+    #[arg(
+        long,
+        default_value = "spline_coupling_flow:depth=3,width=64,dropout=0"
+    )]
+    pub network: String,
+    /// Number of simulations (a tenth of them for validation).
+    #[arg(long, default_value_t = 10_000)]
+    pub simulations: usize,
     /// Most epochs (early stopping may end sooner).
+    #[arg(long, default_value_t = 120)]
     pub epochs: usize,
     /// Batch size.
+    #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
-    /// Peak learning rate.
-    pub learning_rate: f64,
     /// Early-stopping patience in epochs.
+    #[arg(long, default_value_t = 20)]
     pub patience: usize,
-    /// Seed of the network's initialisation and the batch order.
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 3e-3)]
+    pub learning_rate: f64,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
 /// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
 /// tenth out for validation, standardises both, builds the approximator with the network named
-/// by `network` (see [`network_by_name`]), trains it with a line every 10 epochs and a summary
-/// with the training time, and returns it.
+/// by `settings.network` (see [`network_by_name`]), trains it with a line every 10 epochs and a
+/// summary with the training time, and returns it.
 pub fn train_npe<B: abi_tensor::Backend>(
     sims: &abi_sim::Batch,
-    network: &str,
-    settings: &TrainSettings,
+    settings: &TrainArgs,
     device: &B::Device,
 ) -> Result<abi_approx::ContinuousApproximator<B>, Box<dyn std::error::Error>> {
     let rows = sims.batch_size().ok_or("no simulations")?;
@@ -124,7 +142,7 @@ pub fn train_npe<B: abi_tensor::Backend>(
         .rename("theta", "inference_variables")
         .rename("x", "inference_conditions");
     let mut approx = abi_approx::ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(network_by_name(network)?)
+        .inference_network(network_by_name(&settings.network)?)
         .seed(settings.seed)
         .build::<B>(&training, device)?;
     let cfg = abi_approx::TrainConfig::new(settings.epochs)
