@@ -52,7 +52,12 @@ const OBSERVATIONS: [[f64; 2]; 5] = [
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let result = abi_examples::network_by_name(&args.train.network)
+    if args.train.list_networks::<NdArray>() {
+        return std::process::ExitCode::SUCCESS;
+    }
+    let result = args
+        .train
+        .network_spec::<NdArray>()
         .map_err(Into::into)
         .and_then(|_| match args.backend.as_str() {
             "ndarray" => run::<NdArray>(&args, Cpu),

@@ -91,7 +91,9 @@ fn main() -> std::process::ExitCode {
     // this task's defaults for the shared training flags
     let matches = Args::command()
         .mut_arg("network", |a| {
-            a.default_value("spline_coupling_flow:depth=6,width=128,dropout=0.05")
+            a.default_value(
+                r#"{"name": "spline_coupling_flow", "settings": {"depth": 6, "subnet_widths": [128, 128], "dropout": 0.05}}"#,
+            )
         })
         .mut_arg("epochs", |a| a.default_value("300"))
         .mut_arg("batch_size", |a| a.default_value("128"))
@@ -100,7 +102,10 @@ fn main() -> std::process::ExitCode {
     let result = Args::from_arg_matches(&matches)
         .map_err(Into::into)
         .and_then(|args| {
-            abi_examples::network_by_name(&args.train.network)?;
+            if args.train.list_networks::<abi_ndarray::NdArray>() {
+                return Ok(());
+            }
+            args.train.network_spec::<abi_ndarray::NdArray>()?;
             run(&args)
         });
     abi_examples::exit_code(result)

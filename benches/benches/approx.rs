@@ -12,7 +12,7 @@ use abi_adapter::Adapter;
 use abi_approx::dataset::{Dataset, OfflineDataset, OnlineDataset};
 use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
+use abi_nets::NetworkSpec;
 use abi_sim::benchmarks::{BenchmarkTask, Sir, TwoMoons};
 use abi_sim::{Simulator, simulate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -33,7 +33,7 @@ fn online(c: &mut Criterion) {
         .rename("theta", "inference_variables")
         .rename("x", "inference_conditions");
     let mut approx = ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(InferenceNetworkConfig::from_name("maf").expect("name"))
+        .inference_network("maf")
         .build::<NdArray>(&pilot, &Cpu)
         .expect("builds");
     let cfg = TrainConfig::new(1).patience(None).quiet();
@@ -102,8 +102,8 @@ fn sampling(c: &mut Criterion) {
 }
 
 /// The network the quickstart trains on two moons.
-fn abi_examples_network() -> InferenceNetworkConfig {
-    InferenceNetworkConfig::from_name("coupling_flow").expect("name")
+fn abi_examples_network() -> NetworkSpec {
+    NetworkSpec::new("coupling_flow")
 }
 
 criterion_group! {

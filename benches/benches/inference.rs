@@ -7,8 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::Mode;
-use abi_nets::inference::InferenceNetworkConfig;
+use abi_nets::{Mode, NetworkSpec, Registry};
 use abi_tensor::optim::{AdamConfig, Optimizer};
 use abi_tensor::{ParamStore, Tensor};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -16,14 +15,14 @@ use rand::SeedableRng;
 use std::hint::black_box;
 
 fn inference(c: &mut Criterion) {
+    let registry = Registry::<NdArray>::new();
     let mut train = c.benchmark_group("train_step");
-    for name in InferenceNetworkConfig::NAMES {
+    for name in registry.inference_names() {
         for dim in [2usize, 10] {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
             let store = ParamStore::<NdArray>::new(Cpu);
-            let cfg = InferenceNetworkConfig::from_name(name).expect("known name");
-            let net = cfg
-                .build(&store.root(), dim, dim, &mut rng)
+            let (net, _) = registry
+                .build_inference(&NetworkSpec::new(name), &store.root(), dim, dim, &mut rng)
                 .expect("builds");
             let mut opt = AdamConfig::new(1e-4).build::<NdArray>().expect("adam");
             let v = Tensor::<NdArray>::randn(&[256, dim], &mut rng, &Cpu).expect("data");
@@ -43,21 +42,23 @@ fn inference(c: &mut Criterion) {
     train.finish();
     let mut sample = c.benchmark_group("sample");
     sample.throughput(Throughput::Elements(256 * 40));
-    for name in InferenceNetworkConfig::NAMES {
+    for name in registry.inference_names() {
         for dim in [2usize, 10] {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
             let store = ParamStore::<NdArray>::new(Cpu);
-            let mut cfg = InferenceNetworkConfig::from_name(name).expect("known name");
+            let mut spec = NetworkSpec::new(name);
             // flow matching samples with a fixed 20-step RK4 and only in 2-D here: the default
             // adaptive solver with the 5 × 256 velocity network takes minutes per iteration on a CPU
-            if let InferenceNetworkConfig::FlowMatching(fm) = &mut cfg {
+            if name == "flow_matching" {
                 if dim > 2 {
                     continue;
                 }
-                fm.solver = abi_nets::inference::ode::OdeSolver::Rk4 { steps: 20 };
+                spec = spec
+                    .set(r#"solver={"method": "rk4", "steps": 20}"#)
+                    .expect("override");
             }
-            let net = cfg
-                .build(&store.root(), dim, dim, &mut rng)
+            let (net, _) = registry
+                .build_inference(&spec, &store.root(), dim, dim, &mut rng)
                 .expect("builds");
             let cond = Tensor::<NdArray>::randn(&[256, dim], &mut rng, &Cpu).expect("data");
             sample.bench_function(format!("{name}/dim={dim}"), |b| {

@@ -1,11 +1,11 @@
 //! Times 10 240 draws (40 for each of 256 conditions, or 10 240 for one) of a registry
 //! network in 2-D: `sample_timing <threads> <network> [conditions]`, where `<network>` is a
-//! registry name or a whole `InferenceNetworkConfig` as JSON.
+//! registry name or a whole `NetworkSpec` as JSON (`{"name": ..., "settings": {...}}`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
+use abi_nets::{NetworkSpec, Registry};
 use abi_tensor::{ParamStore, Result, Tensor};
 use rand::SeedableRng;
 use std::time::Instant;
@@ -20,12 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
             let store = ParamStore::<NdArray>::new(Cpu);
             // a registry name, or a whole configuration as JSON
-            let cfg = if name.starts_with('{') {
-                serde_json::from_str(&name).map_err(|e| format!("network JSON: {e}"))?
-            } else {
-                InferenceNetworkConfig::from_name(&name)?
-            };
-            let net = cfg.build(&store.root(), 2, 2, &mut rng)?;
+            let spec = NetworkSpec::parse(&name)?;
+            let (net, _) =
+                Registry::<NdArray>::new().build_inference(&spec, &store.root(), 2, 2, &mut rng)?;
             let cond = Tensor::<NdArray>::randn(&[conditions, 2], &mut rng, &Cpu)?;
             let n = 10_240 / conditions;
             for _ in 0..3 {

@@ -1,8 +1,7 @@
 //! Shared set-up of abi's criterion benchmarks (`cargo xtask bench`).
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
-use abi_nets::{Activation, InferenceNetwork, Mlp, MlpConfig, Mode};
+use abi_nets::{Activation, InferenceNetwork, Mlp, MlpConfig, Mode, NetResult, NetworkSpec, Registry};
 use abi_tensor::optim::{Adam, AdamConfig, Optimizer};
 use abi_tensor::{Backend, ParamStore, Result, Tensor};
 use rand::SeedableRng;
@@ -77,12 +76,17 @@ pub struct FlowWorkload<B: Backend> {
 }
 
 impl<B: Backend> FlowWorkload<B> {
-    /// Builds the network named `name` (see [`InferenceNetworkConfig::from_name`]).
-    pub fn new(name: &str, dim: usize, seed: u64, device: &B::Device) -> Result<Self> {
+    /// Builds the network named `name` in the built-in [`Registry`] with its defaults.
+    pub fn new(name: &str, dim: usize, seed: u64, device: &B::Device) -> NetResult<Self> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let store = ParamStore::<B>::new(device.clone());
-        let net =
-            InferenceNetworkConfig::from_name(name)?.build(&store.root(), dim, dim, &mut rng)?;
+        let (net, _) = Registry::<B>::new().build_inference(
+            &NetworkSpec::new(name),
+            &store.root(),
+            dim,
+            dim,
+            &mut rng,
+        )?;
         let optimizer = AdamConfig::new(1e-4).build()?;
         let v = Tensor::randn(&[256, dim], &mut rng, device)?;
         let c = Tensor::randn(&[256, dim], &mut rng, device)?;

@@ -1,74 +1,6 @@
 //! Runnable examples of abi; see `examples/*.rs` and the workspace README.
 
-use abi_nets::inference::{CouplingTransform, InferenceNetworkConfig};
-
-/// Inference-network settings by registry name, plus experimental sizes given as
-/// `<name>:depth=<d>,width=<w>,dropout=<p>` (coupling flows, also `layers` and `bins`) or
-/// `maf:transforms=<t>,hidden=<h>,layers=<l>`. Unknown options and values that are not
-/// numbers are errors, never ignored.
-pub fn network_by_name(spec: &str) -> abi_tensor::Result<InferenceNetworkConfig> {
-    let bad = |reason: String| abi_tensor::TensorError::InvalidArgument {
-        op: "network_by_name",
-        reason,
-    };
-    let (name, opts) = spec.split_once(':').unwrap_or((spec, ""));
-    let mut cfg = InferenceNetworkConfig::from_name(name)?;
-    for kv in opts.split(',').filter(|s| !s.is_empty()) {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| bad(format!("option `{kv}` of `{spec}` is not key=value")))?;
-        let num: f64 = v
-            .parse()
-            .map_err(|_| bad(format!("option `{k}` of `{spec}`: `{v}` is not a number")))?;
-        let count = num as usize;
-        let known = match &mut cfg {
-            InferenceNetworkConfig::Maf(m) => match k {
-                "transforms" => {
-                    m.transforms = count;
-                    true
-                }
-                "hidden" => {
-                    m.hidden = count;
-                    true
-                }
-                "layers" => {
-                    m.hidden_layers = count;
-                    true
-                }
-                _ => false,
-            },
-            InferenceNetworkConfig::CouplingFlow(c) => match (k, &mut c.transform) {
-                ("depth", _) => {
-                    c.depth = count;
-                    true
-                }
-                ("width", _) => {
-                    c.subnet_widths = vec![count; c.subnet_widths.len()];
-                    true
-                }
-                ("layers", _) => {
-                    let width = c.subnet_widths.first().copied().unwrap_or(128);
-                    c.subnet_widths = vec![width; count];
-                    true
-                }
-                ("dropout", _) => {
-                    c.dropout = num;
-                    true
-                }
-                ("bins", CouplingTransform::Spline(s)) => {
-                    s.bins = count;
-                    true
-                }
-                _ => false,
-            },
-            _ => false,
-        };
-        if !known {
-            return Err(bad(format!("`{name}` has no option `{k}` here")));
-        }
-    }
-    Ok(cfg)
-}
+use abi_nets::{NetworkSpec, Registry};
 
 /// Prints the mean, 5 %, 50 % and 95 % quantiles of every column of `draws` `(n, dim)`.
 pub fn print_quantiles(draws: ndarray::ArrayView2<'_, f64>) {
@@ -95,15 +27,21 @@ pub fn print_quantiles(draws: ndarray::ArrayView2<'_, f64>) {
 /// (`mut_arg`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct TrainArgs {
-    /// Inference network: a registry name (maf, coupling_flow, spline_coupling_flow,
-    /// flow_matching, consistency_model), optionally with sizes, e.g.
-    /// `spline_coupling_flow:depth=3,width=64,dropout=0,bins=16` or
-    /// `maf:transforms=5,hidden=50`.
+    /// Inference network: a registry name (`--list-networks` shows them with their
+    /// settings) or a JSON spec `{"name": ..., "settings": {...}}`.
     #[arg(
         long,
-        default_value = "spline_coupling_flow:depth=3,width=64,dropout=0"
+        default_value = r#"{"name": "spline_coupling_flow", "settings": {"depth": 3, "subnet_widths": [64, 64], "dropout": 0}}"#
     )]
     pub network: String,
+    /// Overrides a network setting, `key=value` with a JSON value or a dotted key into nested
+    /// settings; repeatable, e.g. `--set depth=4 --set subnet_widths=[128,128] --set
+    /// transform.bins=8`. Unknown keys are errors.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Print the registered inference networks with their default settings and exit.
+    #[arg(long)]
+    pub list_networks: bool,
     /// Number of simulations (a tenth of them for validation).
     #[arg(long, default_value_t = 10_000)]
     pub simulations: usize,
@@ -124,9 +62,37 @@ pub struct TrainArgs {
     pub seed: u64,
 }
 
+impl TrainArgs {
+    /// The inference network of the flags: `--network` with every `--set` applied, resolved
+    /// against the built-in registry (unknown names, unknown keys and wrong types are errors).
+    pub fn network_spec<B: abi_tensor::Backend>(&self) -> abi_nets::NetResult<NetworkSpec> {
+        let mut spec = NetworkSpec::parse(&self.network)?;
+        for assignment in &self.set {
+            spec = spec.set(assignment)?;
+        }
+        Registry::<B>::new().resolve_inference(&spec)
+    }
+
+    /// With `--list-networks`, prints every registered inference network and its default
+    /// settings and returns `true`.
+    pub fn list_networks<B: abi_tensor::Backend>(&self) -> bool {
+        if !self.list_networks {
+            return false;
+        }
+        let registry = Registry::<B>::new();
+        for name in registry.inference_names() {
+            if let Ok(spec) = registry.resolve_inference(&NetworkSpec::new(name)) {
+                let settings = serde_json::Value::Object(spec.settings);
+                println!("{name}: {settings}");
+            }
+        }
+        true
+    }
+}
+
 /// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
-/// tenth out for validation, standardises both, builds the approximator with the network named
-/// by `settings.network` (see [`network_by_name`]), trains it with a line every 10 epochs and a
+/// tenth out for validation, standardises both, builds the approximator with the network of
+/// `settings` (see [`TrainArgs::network_spec`]), trains it with a line every 10 epochs and a
 /// summary with the training time, and returns it.
 pub fn train_npe<B: abi_tensor::Backend>(
     sims: &abi_sim::Batch,
@@ -142,7 +108,7 @@ pub fn train_npe<B: abi_tensor::Backend>(
         .rename("theta", "inference_variables")
         .rename("x", "inference_conditions");
     let mut approx = abi_approx::ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(network_by_name(&settings.network)?)
+        .inference_network(settings.network_spec::<B>()?)
         .seed(settings.seed)
         .build::<B>(&training, device)?;
     let cfg = abi_approx::TrainConfig::new(settings.epochs)
@@ -217,25 +183,34 @@ pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        train: TrainArgs,
+    }
+
+    fn spec(args: &[&str]) -> abi_nets::NetResult<NetworkSpec> {
+        let flags = Flags::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .map_err(|e| abi_nets::NetError::config("flags", e.to_string()))?;
+        flags.train.network_spec::<abi_ndarray::NdArray>()
+    }
 
     #[test]
-    fn network_specs_parse_and_reject_unknown_options() {
-        let cfg = network_by_name("spline_coupling_flow:depth=3,width=64,dropout=0,bins=8");
-        match cfg {
-            Ok(InferenceNetworkConfig::CouplingFlow(c)) => {
-                assert_eq!(
-                    (c.depth, c.subnet_widths.clone(), c.dropout),
-                    (3, vec![64, 64], 0.0)
-                );
-                assert!(matches!(c.transform, CouplingTransform::Spline(s) if s.bins == 8));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        assert!(network_by_name("maf:transforms=3,hidden=32").is_ok());
-        assert!(network_by_name("spline_coupling_flow:dept=3").is_err());
-        assert!(network_by_name("coupling_flow:bins=8").is_err());
-        assert!(network_by_name("maf:hidden=many").is_err());
-        assert!(network_by_name("maf:hidden").is_err());
-        assert!(network_by_name("flow_matching:depth=2").is_err());
+    fn network_flags_resolve_and_reject_unknown_settings() -> abi_nets::NetResult<()> {
+        let s = spec(&[])?;
+        assert_eq!(s.name, "spline_coupling_flow");
+        assert_eq!(s.settings["depth"], 3);
+        assert_eq!(s.settings["subnet_widths"], serde_json::json!([64, 64]));
+        let s = spec(&["--set", "depth=4", "--set", "transform.bins=8"])?;
+        assert_eq!((s.settings["depth"].clone(), s.settings["transform"]["bins"].clone()), (4.into(), 8.into()));
+        assert!(spec(&["--network", "maf", "--set", "hidden=32"]).is_ok());
+        assert!(spec(&["--set", "dept=3"]).is_err());
+        assert!(spec(&["--network", "coupling_flow", "--set", "transform.bins=8"]).is_err());
+        assert!(spec(&["--network", "maf", "--set", "hidden=many"]).is_err());
+        assert!(spec(&["--network", "maf", "--set", "hidden"]).is_err());
+        assert!(spec(&["--network", "nope"]).is_err());
+        Ok(())
     }
 }

@@ -310,6 +310,39 @@ impl Adapter {
             .unwrap_or_else(|| ArrayD::zeros(ndarray::IxDyn(lead))))
     }
 
+    /// The forward map and `ln |det ∂y/∂x|` for the output entry `key`, in one pass.
+    pub fn forward_with_log_det(
+        &self,
+        data: impl Into<Data>,
+        key: &str,
+    ) -> Result<(Data, Vec<f64>)> {
+        let mut d = data.into();
+        let mut ldj = LogDet::default();
+        self.run(&mut d, Some(&mut ldj))?;
+        let out = d
+            .get(key)
+            .ok_or_else(|| d.missing("forward_with_log_det", key))?;
+        let lead = &out.shape()[..out.shape().len().saturating_sub(1)];
+        let l = ldj
+            .map
+            .remove(key)
+            .unwrap_or_else(|| ArrayD::zeros(ndarray::IxDyn(lead)));
+        Ok((d, l.iter().copied().collect()))
+    }
+
+    /// Names of custom transforms whose functions are not registered.
+    pub fn missing_custom(&self) -> Vec<String> {
+        self.transforms
+            .iter()
+            .filter_map(|t| match t {
+                Transform::Custom { name, .. } if !self.custom.contains_key(name) => {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The adapter as versioned JSON (custom functions are saved by name only).
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(&AdapterFile {

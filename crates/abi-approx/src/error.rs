@@ -10,6 +10,9 @@ pub enum ApproxError {
     /// A tensor operation or network failed.
     #[error(transparent)]
     Tensor(#[from] TensorError),
+    /// A network could not be configured or built.
+    #[error(transparent)]
+    Net(#[from] abi_nets::NetError),
     /// The adapter failed.
     #[error(transparent)]
     Adapter(#[from] AdapterError),

@@ -4,16 +4,14 @@ mod continuous;
 pub mod dataset;
 mod error;
 mod history;
+pub mod parts;
 pub mod roles;
 mod sampling;
-mod save;
-mod train;
+pub mod train;
 
-pub use continuous::{
-    ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder, SummarySpec,
-};
+pub use continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder};
 pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
+pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use sampling::{Draws, SampleOptions, Support};
-pub use save::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
-pub use train::{Callback, TrainConfig, Trainable, train};
+pub use train::{Callback, OptimizerChoice, ScheduleChoice, TrainConfig, Trainable, train};

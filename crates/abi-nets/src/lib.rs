@@ -3,16 +3,21 @@
 mod activation;
 mod attention;
 mod conditioning;
+mod builtin;
 mod dense;
+mod error;
 pub mod inference;
 mod mlp;
 mod norm;
+pub mod registry;
 pub mod summary;
 
 pub use activation::Activation;
 pub use attention::MultiHeadAttention;
 pub use conditioning::{Film, FourierEmbedding};
 pub use dense::Dense;
+pub use error::{NetError, NetResult};
+pub use registry::{InferenceConfig, NetworkSpec, Registry, SummaryConfig};
 pub use inference::{
     ConsistencyModel, ConsistencyModelConfig, CouplingFlow, CouplingFlowConfig, CouplingTransform,
     FlowMatching, FlowMatchingConfig, InferenceNetwork, Maf, MafConfig, Mode,

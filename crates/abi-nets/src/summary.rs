@@ -1,6 +1,9 @@
 //! Summary networks: learned statistics of data sets, the input of inference networks.
 
-use abi_tensor::{Backend, Result, Tensor, TensorError};
+use crate::error::NetResult;
+use crate::registry::SummaryConfig;
+use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// A network that maps raw data `(batch, ...)` (sets, time series, images) to a fixed-size
@@ -36,6 +39,24 @@ impl Flatten {
         Self {
             item_shape: item_shape.to_vec(),
         }
+    }
+}
+
+/// Settings of [`Flatten`] (none), registered as `flatten`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlattenConfig {}
+
+impl SummaryConfig for FlattenConfig {
+    const NAME: &'static str = "flatten";
+
+    fn build_network<B: Backend>(
+        &self,
+        _path: &ParamPath<B>,
+        input_shape: &[usize],
+        _rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
+        Ok(Box::new(Flatten::new(input_shape)))
     }
 }
 

@@ -14,12 +14,18 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 struct Slot<B: Backend> {
     value: Tensor<B>,
     trainable: bool,
+    /// a buffer: part of the model's state, saved and loaded, never trained
+    buffer: bool,
+    /// incremented by every change of the value, so that users can cache derived data
+    version: u64,
 }
 
 /// A named, shared, updatable tensor. Cloning shares the same slot.
 ///
 /// A trainable parameter's value is a tracked leaf, so a loss computed from
-/// [`Param::value`] has a gradient for it; a frozen one is untracked.
+/// [`Param::value`] has a gradient for it; a frozen one is untracked. A *buffer*
+/// ([`ParamPath::buffer`]) is a fixed part of the model, such as a random permutation: it is
+/// saved and loaded with the weights but can never be made trainable.
 #[derive(Clone)]
 pub struct Param<B: Backend> {
     name: Arc<str>,
@@ -37,7 +43,8 @@ impl<B: Backend> std::fmt::Debug for Param<B> {
 }
 
 impl<B: Backend> Param<B> {
-    fn new(name: String, value: Tensor<B>, trainable: bool) -> Self {
+    fn new(name: String, value: Tensor<B>, trainable: bool, buffer: bool) -> Self {
+        let trainable = trainable && !buffer;
         let value = if trainable {
             value.detach().track()
         } else {
@@ -45,7 +52,12 @@ impl<B: Backend> Param<B> {
         };
         Self {
             name: name.into(),
-            slot: Arc::new(RwLock::new(Slot { value, trainable })),
+            slot: Arc::new(RwLock::new(Slot {
+                value,
+                trainable,
+                buffer,
+                version: 0,
+            })),
         }
     }
 
@@ -77,9 +89,21 @@ impl<B: Backend> Param<B> {
         self.read().trainable
     }
 
-    /// Freezes (`false`) or unfreezes (`true`) the parameter.
+    /// Whether this is a buffer: a fixed, saved part of the model that is never trained.
+    pub fn is_buffer(&self) -> bool {
+        self.read().buffer
+    }
+
+    /// A counter that changes whenever the value is replaced (by [`Param::set_value`], an
+    /// optimiser step or loading), for caches of data derived from the value.
+    pub fn version(&self) -> u64 {
+        self.read().version
+    }
+
+    /// Freezes (`false`) or unfreezes (`true`) the parameter; buffers stay frozen.
     pub fn set_trainable(&self, trainable: bool) {
         let mut slot = self.write();
+        let trainable = trainable && !slot.buffer;
         slot.trainable = trainable;
         slot.value = if trainable {
             slot.value.detach().track()
@@ -103,6 +127,7 @@ impl<B: Backend> Param<B> {
         } else {
             value.detach()
         };
+        slot.version += 1;
         Ok(())
     }
 }
@@ -168,7 +193,20 @@ impl<B: Backend> ParamStore<B> {
                 "parameter `{name}` already exists"
             )));
         }
-        let param = Param::new(name.to_string(), value, trainable);
+        let param = Param::new(name.to_string(), value, trainable, false);
+        map.insert(name.to_string(), param.clone());
+        Ok(param)
+    }
+
+    /// Registers a buffer under a full name (see [`ParamPath::buffer`]).
+    pub fn insert_buffer(&self, name: &str, value: Tensor<B>) -> Result<Param<B>> {
+        let mut map = self.params.write().unwrap_or_else(|e| e.into_inner());
+        if map.contains_key(name) {
+            return Err(TensorError::Param(format!(
+                "parameter `{name}` already exists"
+            )));
+        }
+        let param = Param::new(name.to_string(), value, false, true);
         map.insert(name.to_string(), param.clone());
         Ok(param)
     }
@@ -230,7 +268,7 @@ impl<B: Backend> ParamStore<B> {
         let selected: Vec<Param<B>> = self
             .map()
             .iter()
-            .filter(|(n, _)| n.starts_with(prefix))
+            .filter(|(n, p)| n.starts_with(prefix) && !p.is_buffer())
             .map(|(_, p)| p.clone())
             .collect();
         for p in &selected {
@@ -335,6 +373,36 @@ impl<B: Backend> ParamPath<B> {
         }
     }
 
+    /// Creates a buffer `name` under this path: a fixed part of the model (a random
+    /// permutation, a mask, fixed random features) stored with the weights, so that a loaded
+    /// model never rebuilds it from a seed. Buffers are never trained.
+    ///
+    /// ```
+    /// use abi_tensor::{Backend, ParamStore};
+    /// fn build<B: Backend>() -> abi_tensor::Result<()> {
+    ///     let store = ParamStore::<B>::new(B::Device::default());
+    ///     let p = store.root().sub("flow").buffer("permutation", &[3], &[2.0, 0.0, 1.0])?;
+    ///     assert!(p.is_buffer() && !p.is_trainable());
+    ///     assert_eq!(store.unfreeze(""), 0);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn buffer(&self, name: &str, shape: &[usize], values: &[f64]) -> Result<Param<B>> {
+        self.check_name(name)?;
+        let value = Tensor::from_f64(values, shape, self.store.device())?;
+        self.store.insert_buffer(&self.full_name(name), value)
+    }
+
+    fn check_name(&self, name: &str) -> Result<()> {
+        if name.is_empty() || name.contains('.') {
+            return Err(TensorError::Param(format!(
+                "invalid parameter name `{name}` under `{}`: names are non-empty and contain no '.'",
+                self.prefix
+            )));
+        }
+        Ok(())
+    }
+
     /// Creates a trainable parameter `name` under this path, initialised by `init`.
     pub fn param(
         &self,
@@ -343,12 +411,7 @@ impl<B: Backend> ParamPath<B> {
         init: Init,
         rng: &mut impl Rng,
     ) -> Result<Param<B>> {
-        if name.is_empty() || name.contains('.') {
-            return Err(TensorError::Param(format!(
-                "invalid parameter name `{name}` under `{}`: names are non-empty and contain no '.'",
-                self.prefix
-            )));
-        }
+        self.check_name(name)?;
         let values: Vec<B::Elem> = init
             .sample(shape, rng)?
             .into_iter()

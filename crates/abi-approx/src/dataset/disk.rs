@@ -1,4 +1,4 @@
-use super::{Dataset, check_batch_size, stream_rng};
+use super::{DatasetKind, Dataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::Batch;
 use abi_sim::npz::{read_npz, shard_paths};
@@ -157,7 +157,7 @@ impl Dataset for DiskDataset {
         Ok(batch)
     }
 
-    fn kind(&self) -> &'static str {
-        "disk"
+    fn kind(&self) -> DatasetKind {
+        DatasetKind::Disk
     }
 }

@@ -33,9 +33,30 @@ pub trait Dataset: Send {
     fn start_epoch(&mut self, epoch: usize) -> Result<()>;
     /// The next batch of the current epoch.
     fn next_batch(&mut self) -> Result<Batch>;
-    /// `"online"`, `"offline"`, `"disk"` or `"replay"`; chooses BayesFlow's optimiser default
-    /// (AdamW with weight decay for fixed data sets, Adam for online ones).
-    fn kind(&self) -> &'static str;
+    /// What kind of source this is; chooses BayesFlow's optimiser default (AdamW with weight
+    /// decay for fixed data sets, Adam for fresh simulations).
+    fn kind(&self) -> DatasetKind;
+}
+
+/// The kinds of training data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetKind {
+    /// A fresh simulation per batch.
+    Online,
+    /// Simulations held in memory.
+    Offline,
+    /// Simulations streamed from files.
+    Disk,
+    /// Online simulations kept in a replay buffer.
+    Replay,
+}
+
+impl DatasetKind {
+    /// Whether the data are a fixed set seen again every epoch (offline, disk), where weight
+    /// decay guards against overfitting.
+    pub fn is_fixed(self) -> bool {
+        matches!(self, DatasetKind::Offline | DatasetKind::Disk)
+    }
 }
 
 /// A seeded generator for `(seed, stream, index)`.

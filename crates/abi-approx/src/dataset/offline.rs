@@ -1,4 +1,4 @@
-use super::{Dataset, check_batch_size, stream_rng};
+use super::{DatasetKind, Dataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::Batch;
 use rand::seq::SliceRandom;
@@ -76,7 +76,7 @@ impl Dataset for OfflineDataset {
         Ok(batch)
     }
 
-    fn kind(&self) -> &'static str {
-        "offline"
+    fn kind(&self) -> DatasetKind {
+        DatasetKind::Offline
     }
 }

@@ -1,4 +1,4 @@
-use super::{Dataset, check_batch_size, stream_rng};
+use super::{DatasetKind, Dataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::{Batch, Simulator};
 use std::sync::Arc;
@@ -125,7 +125,7 @@ impl Dataset for OnlineDataset {
         }
     }
 
-    fn kind(&self) -> &'static str {
-        "online"
+    fn kind(&self) -> DatasetKind {
+        DatasetKind::Online
     }
 }

@@ -1,4 +1,4 @@
-use super::{Dataset, OnlineDataset, check_batch_size, stream_rng};
+use super::{DatasetKind, Dataset, OnlineDataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::Batch;
 use rand::Rng;
@@ -92,7 +92,7 @@ impl Dataset for ReplayDataset {
         Ok(batch)
     }
 
-    fn kind(&self) -> &'static str {
-        "replay"
+    fn kind(&self) -> DatasetKind {
+        DatasetKind::Replay
     }
 }

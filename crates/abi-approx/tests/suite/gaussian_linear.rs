@@ -7,7 +7,6 @@ use abi_adapter::Adapter;
 use abi_approx::dataset::OfflineDataset;
 use abi_approx::{ContinuousApproximatorBuilder, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
 use abi_sim::benchmarks::{BenchmarkTask, GaussianLinear};
 use abi_sim::{Distribution, simulate};
 use rand::SeedableRng;
@@ -28,7 +27,7 @@ fn posterior_errors(adapter: Adapter) -> (f64, f64) {
     let sims = simulate(&task.clone().simulator(), 10_000, 1_000, &mut rng, false).unwrap();
     let held_out = simulate(&task.clone().simulator(), 10, 10, &mut rng, false).unwrap();
     let mut approx = ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(InferenceNetworkConfig::from_name("maf").unwrap())
+        .inference_network("maf")
         .seed(3)
         .build::<NdArray>(&sims, &Cpu)
         .unwrap();

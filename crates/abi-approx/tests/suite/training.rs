@@ -10,7 +10,8 @@ use abi_approx::{
 };
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::Mode;
-use abi_nets::inference::{CouplingFlowConfig, InferenceNetworkConfig};
+use abi_nets::NetworkSpec;
+use abi_nets::inference::CouplingFlowConfig;
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
 use abi_sim::{Batch, Distribution, simulate};
 use abi_tensor::{ParamStore, Tensor};
@@ -18,12 +19,13 @@ use ndarray::{ArrayD, IxDyn};
 use rand::{RngCore, SeedableRng};
 use std::ops::ControlFlow;
 
-fn small_flow() -> InferenceNetworkConfig {
-    InferenceNetworkConfig::CouplingFlow(CouplingFlowConfig {
+fn small_flow() -> NetworkSpec {
+    NetworkSpec::from_config(&CouplingFlowConfig {
         depth: 2,
         subnet_widths: vec![16, 16],
         ..CouplingFlowConfig::default()
     })
+    .unwrap()
 }
 
 fn moons(n: usize, seed: u64) -> Batch {
@@ -243,7 +245,7 @@ fn save_and_load_give_identical_samples_and_reject_bad_files() {
     let json = std::fs::read_to_string(dir.path().join("model.json")).unwrap();
     std::fs::write(
         dir.path().join("model.json"),
-        json.replace("\"format_version\": 1", "\"format_version\": 99"),
+        json.replace("\"format_version\": 2", "\"format_version\": 99"),
     )
     .unwrap();
     let err = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap_err();

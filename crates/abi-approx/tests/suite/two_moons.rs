@@ -7,7 +7,8 @@ use abi_approx::dataset::OfflineDataset;
 use abi_approx::{ContinuousApproximatorBuilder, EpochRecord, SampleOptions, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
-use abi_nets::inference::{CouplingFlowConfig, CouplingTransform, InferenceNetworkConfig};
+use abi_nets::NetworkSpec;
+use abi_nets::inference::{CouplingFlowConfig, CouplingTransform};
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
 use abi_sim::{Batch, simulate};
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
@@ -22,13 +23,14 @@ fn spline_npe_on_two_moons_matches_the_exact_posterior() {
         sims.slice(0, 1_000).unwrap(),
         sims.slice(1_000, 10_000).unwrap(),
     );
-    let network = InferenceNetworkConfig::CouplingFlow(CouplingFlowConfig {
+    let network = NetworkSpec::from_config(&CouplingFlowConfig {
         depth: 3,
         subnet_widths: vec![64, 64],
         dropout: 0.0,
         transform: CouplingTransform::Spline(SplineConfig::default()),
         ..CouplingFlowConfig::default()
-    });
+    })
+    .unwrap();
     let adapter = Adapter::new()
         .standardize(&["theta", "x"])
         .rename("theta", "inference_variables")

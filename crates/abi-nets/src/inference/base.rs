@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The latent distribution of a normalising flow.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BaseDistribution {
     /// Independent standard normals (the default).
     #[default]

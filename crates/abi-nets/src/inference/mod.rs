@@ -1,33 +1,36 @@
 //! Inference networks: generative networks that learn `q(v | c)`.
 
+//!
+//! Families, one folder each: [`coupling`] (affine and spline coupling flows),
+//! [`flow_matching`] (with its ODE solvers and optimal-transport pairing), [`maf`],
+//! [`consistency`] and [`point`] estimators. Parts several families share sit beside them:
+//! the latent distribution, permutations, ActNorm, the time-conditioned MLP and chunked
+//! sampling. Every network family is registered by name in [`crate::Registry`].
+
 mod actnorm;
 mod base;
 mod chunked;
-mod consistency;
-mod coupling;
-mod coupling_flow;
-mod flow_matching;
-mod maf;
-pub mod ode;
-pub mod ot;
+pub mod consistency;
+pub mod coupling;
+pub mod flow_matching;
+pub mod maf;
 mod permutation;
-mod point;
-mod registry;
-pub mod spline;
+pub mod point;
 mod time_mlp;
+
+pub use coupling::spline;
+pub use flow_matching::{ode, ot};
 
 pub use actnorm::ActNorm;
 pub use base::BaseDistribution;
 pub use consistency::{ConsistencyModel, ConsistencyModelConfig};
-pub use coupling::{Coupling, CouplingTransform};
-pub use coupling_flow::{CouplingFlow, CouplingFlowConfig, PermutationKind};
+pub use coupling::{Coupling, CouplingFlow, CouplingFlowConfig, CouplingTransform, PermutationKind};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use maf::{Maf, MafConfig};
-pub use permutation::{OrthogonalMixing, Permutation};
+pub use permutation::{OrthogonalMixing, Permutation, StoredPermutation};
 pub use point::{Estimate, PointEstimator, PointEstimatorConfig, Score};
-pub use registry::InferenceNetworkConfig;
 
-use abi_tensor::{Backend, Result, Tensor};
+use abi_tensor::{Backend, Result, Tensor, TensorError};
 use rand::RngCore;
 pub(crate) use time_mlp::time_column;
 
@@ -64,4 +67,15 @@ pub trait InferenceNetwork<B: Backend>: Send + Sync {
     /// `n` draws per row of `c` (or `n` unconditional draws, as a batch of one):
     /// `(batch, cond)` → `(batch, n, dim)`.
     fn sample(&self, n: usize, c: Option<&Tensor<B>>, rng: &mut dyn RngCore) -> Result<Tensor<B>>;
+
+    /// The latent code of each row, `v → z`: `(batch, dim)` → `(batch, dim)`, for networks
+    /// that have one (normalising flows; under a well-trained flow the codes of simulated
+    /// parameters are standard normal, the latent-space diagnostic). The default is an error.
+    fn latent(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {
+        let _ = (v, c);
+        Err(TensorError::InvalidArgument {
+            op: "InferenceNetwork::latent",
+            reason: "this network has no latent map".into(),
+        })
+    }
 }

@@ -1,6 +1,7 @@
-use abi_tensor::{Backend, Result, Tensor, TensorError};
+use abi_tensor::{Backend, Param, ParamPath, Result, Tensor, TensorError};
 use rand::RngCore;
 use rand::seq::SliceRandom;
+use std::sync::RwLock;
 
 /// A fixed permutation of the last axis (and its inverse); no parameters, volume-preserving.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +55,78 @@ impl Permutation {
     /// Undoes the permutation.
     pub fn inverse<B: Backend>(&self, y: &Tensor<B>) -> Result<Tensor<B>> {
         y.index_select(y.rank() - 1, &self.inverse)
+    }
+}
+
+/// A fixed permutation stored in the model as a buffer (`<path>.indices`), so that a saved
+/// model carries it instead of rebuilding it from a seed: loading replaces the indices with
+/// the stored ones, and stored values that are not a permutation are an error at first use.
+#[derive(Debug)]
+pub struct StoredPermutation<B: Backend> {
+    indices: Param<B>,
+    cache: RwLock<Option<(u64, Permutation)>>,
+}
+
+impl<B: Backend> StoredPermutation<B> {
+    /// Stores `permutation` as the buffer `indices` under `path`.
+    pub fn new(path: &ParamPath<B>, permutation: Permutation) -> Result<Self> {
+        let values: Vec<f64> = permutation.indices().iter().map(|&i| i as f64).collect();
+        let indices = path.buffer("indices", &[values.len()], &values)?;
+        Ok(Self {
+            indices,
+            cache: RwLock::new(Some((0, permutation))),
+        })
+    }
+
+    /// The permutation the buffer holds now.
+    pub fn permutation(&self) -> Result<Permutation> {
+        self.with(|p| Ok(p.clone()))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Permutation) -> Result<T>) -> Result<T> {
+        let version = self.indices.version();
+        {
+            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((v, p)) = cache.as_ref() {
+                if *v == version {
+                    return f(p);
+                }
+            }
+        }
+        let values = self.indices.value().to_f64_vec()?;
+        let indices: Vec<usize> = values
+            .iter()
+            .map(|&v| {
+                if v >= 0.0 && v.fract() == 0.0 && v < values.len() as f64 {
+                    Ok(v as usize)
+                } else {
+                    Err(TensorError::Param(format!(
+                        "`{}` holds {v}, not an index below {}",
+                        self.indices.name(),
+                        values.len()
+                    )))
+                }
+            })
+            .collect::<Result<_>>()?;
+        let p = Permutation::new(indices).map_err(|_| {
+            TensorError::Param(format!(
+                "`{}` does not hold a permutation",
+                self.indices.name()
+            ))
+        })?;
+        let out = f(&p);
+        *self.cache.write().unwrap_or_else(|e| e.into_inner()) = Some((version, p));
+        out
+    }
+
+    /// Applies the permutation to the last axis.
+    pub fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
+        self.with(|p| p.forward(x))
+    }
+
+    /// Undoes the permutation.
+    pub fn inverse(&self, y: &Tensor<B>) -> Result<Tensor<B>> {
+        self.with(|p| p.inverse(y))
     }
 }
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::InferenceNetworkConfig;
+use abi_nets::InferenceConfig;
 use abi_nets::inference::ode::OdeSolver;
 use abi_nets::inference::spline::SplineConfig;
 use abi_nets::{CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, MafConfig, Mode};
@@ -44,10 +44,10 @@ impl Mixture {
     }
 }
 
-fn check(name: &str, cfg: InferenceNetworkConfig, steps: u64, lr: f64) {
+fn check<C: InferenceConfig>(name: &str, cfg: C, steps: u64, lr: f64) {
     let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(31);
     let store = ParamStore::<NdArray>::new(Cpu);
-    let net = cfg.build(&store.root(), 2, 0, &mut r).unwrap();
+    let net = cfg.build_network(&store.root(), 2, 0, &mut r).unwrap();
     let mut opt = AdamConfig::new(lr)
         .with_schedule(LrSchedule::cosine_with_warmup(lr, steps / 20, steps))
         .build::<NdArray>()
@@ -90,7 +90,7 @@ fn affine_coupling_flow_learns_a_bimodal_density() {
     };
     check(
         "affine coupling",
-        InferenceNetworkConfig::CouplingFlow(cfg),
+        cfg,
         3000,
         2e-3,
     );
@@ -107,7 +107,7 @@ fn spline_coupling_flow_learns_a_bimodal_density() {
     };
     check(
         "spline coupling",
-        InferenceNetworkConfig::CouplingFlow(cfg),
+        cfg,
         2000,
         2e-3,
     );
@@ -120,7 +120,7 @@ fn maf_learns_a_bimodal_density() {
         hidden: 64,
         ..MafConfig::default()
     };
-    check("MAF", InferenceNetworkConfig::Maf(cfg), 3000, 2e-3);
+    check("MAF", cfg, 3000, 2e-3);
 }
 
 #[test]
@@ -138,7 +138,7 @@ fn flow_matching_learns_a_bimodal_density() {
     };
     check(
         "flow matching",
-        InferenceNetworkConfig::FlowMatching(cfg),
+        cfg,
         4000,
         2e-3,
     );

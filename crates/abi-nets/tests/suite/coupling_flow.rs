@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use crate::helpers::{finite_difference_log_abs_det, max_abs_diff, mean_abs_diff};
+use std::collections::BTreeMap;
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
 use abi_nets::{CouplingFlow, CouplingFlowConfig, CouplingTransform, InferenceNetwork};
@@ -237,15 +238,19 @@ fn student_t_base_is_a_normalised_heavy_tailed_density() {
 
 #[test]
 fn registry_builds_every_network_by_name() {
-    use abi_nets::inference::InferenceNetworkConfig;
+    use abi_nets::{NetworkSpec, Registry};
+    let registry = Registry::<NdArray>::new();
     let mut r = rng(13);
-    for name in InferenceNetworkConfig::NAMES {
-        let cfg = InferenceNetworkConfig::from_name(name).unwrap();
-        let json = serde_json::to_string(&cfg).unwrap();
-        let back: InferenceNetworkConfig = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, cfg, "{name}");
+    for name in registry.inference_names() {
+        let spec = registry.resolve_inference(&NetworkSpec::new(name)).unwrap();
+        let json = serde_json::to_string(&spec).unwrap();
+        let back: NetworkSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, spec, "{name}");
+        assert_eq!(registry.resolve_inference(&back).unwrap(), spec, "{name}");
         let store = ParamStore::<NdArray>::new(Cpu);
-        let net = back.build(&store.root().sub(name), 3, 2, &mut r).unwrap();
+        let (net, _) = registry
+            .build_inference(&back, &store.root().sub(name), 3, 2, &mut r)
+            .unwrap();
         let c = Tensor::<NdArray>::randn(&[4, 2], &mut r, &Cpu).unwrap();
         assert_eq!(
             net.sample(5, Some(&c), &mut r).unwrap().shape(),
@@ -260,10 +265,79 @@ fn registry_builds_every_network_by_name() {
             assert_eq!(log_prob.unwrap().shape(), vec![4], "{name}");
         }
     }
-    let e = InferenceNetworkConfig::from_name("nope")
+    let e = registry
+        .resolve_inference(&NetworkSpec::new("nope"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("coupling_flow"), "{e}");
+    let e = registry
+        .resolve_inference(&NetworkSpec::new("maf").set("hiden=3").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("hiden"), "{e}");
+}
+
+#[test]
+fn random_permutations_are_stored_buffers_that_loading_replaces() {
+    use abi_nets::{NetworkSpec, Registry};
+    let registry = Registry::<NdArray>::new();
+    for name in ["coupling_flow", "maf"] {
+        let build = |seed: u64| {
+            let store = ParamStore::<NdArray>::new(Cpu);
+            let (net, _) = registry
+                .build_inference(&NetworkSpec::new(name), &store.root(), 5, 2, &mut rng(seed))
+                .unwrap();
+            (store, net)
+        };
+        let (a_store, a) = build(1);
+        let (b_store, b) = build(2);
+        let buffers: Vec<String> = a_store
+            .params()
+            .iter()
+            .filter(|p| p.is_buffer())
+            .map(|p| p.name().to_string())
+            .collect();
+        assert!(
+            !buffers.is_empty() && buffers.iter().all(|n| n.ends_with("permutation.indices")),
+            "{name}: {buffers:?}"
+        );
+        assert!(a_store.trainable_params().iter().all(|p| !p.is_buffer()));
+        // b takes a's weights and buffers: it must then compute exactly what a does
+        b_store.assign(&a_store.tensors(), true).unwrap();
+        let v = Tensor::<NdArray>::randn(&[6, 5], &mut rng(3), &Cpu).unwrap();
+        let c = Tensor::<NdArray>::randn(&[6, 2], &mut rng(4), &Cpu).unwrap();
+        assert_eq!(
+            a.log_prob(&v, Some(&c)).unwrap().to_f64_vec().unwrap(),
+            b.log_prob(&v, Some(&c)).unwrap().to_f64_vec().unwrap(),
+            "{name}"
+        );
+        // a buffer that is not a permutation is an error at first use, not wrong numbers
+        let bad = BTreeMap::from([(
+            buffers[0].clone(),
+            Tensor::<NdArray>::from_f64(&[0.0, 0.0, 1.0, 2.0, 3.0], &[5], &Cpu).unwrap(),
+        )]);
+        b_store.assign(&bad, false).unwrap();
+        let e = b.log_prob(&v, Some(&c)).unwrap_err().to_string();
+        assert!(e.contains("permutation"), "{e}");
+    }
+}
+
+#[test]
+fn flows_expose_their_latent_codes() {
+    let store = ParamStore::<NdArray>::new(Cpu);
+    let flow = CouplingFlowConfig {
+        depth: 2,
+        subnet_widths: vec![8],
+        ..CouplingFlowConfig::default()
+    }
+    .build(&store.root(), 3, 1, &mut rng(5))
+    .unwrap();
+    let v = Tensor::<NdArray>::randn(&[4, 3], &mut rng(6), &Cpu).unwrap();
+    let c = Tensor::<NdArray>::randn(&[4, 1], &mut rng(7), &Cpu).unwrap();
+    let z = flow.latent(&v, Some(&c)).unwrap();
+    let back = flow.inverse(&z, Some(&c)).unwrap();
+    let (v, back) = (v.to_f64_vec().unwrap(), back.to_f64_vec().unwrap());
+    assert!(v.iter().zip(&back).all(|(a, b)| (a - b).abs() < 1e-4));
 }
 
 #[test]

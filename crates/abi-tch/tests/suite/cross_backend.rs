@@ -6,7 +6,8 @@ use abi_approx::dataset::OfflineDataset;
 use abi_approx::{ContinuousApproximator, ContinuousApproximatorBuilder, TrainConfig};
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
-use abi_nets::inference::{CouplingFlowConfig, CouplingTransform, InferenceNetworkConfig};
+use abi_nets::NetworkSpec;
+use abi_nets::inference::{CouplingFlowConfig, CouplingTransform};
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
 use abi_sim::{Batch, simulate};
 use abi_tch::Tch;
@@ -24,12 +25,15 @@ fn train<B: Backend>(data: &Batch, device: &B::Device) -> ContinuousApproximator
         .rename("theta", "inference_variables")
         .rename("x", "inference_conditions");
     let mut a = ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(InferenceNetworkConfig::CouplingFlow(CouplingFlowConfig {
-            depth: 2,
-            subnet_widths: vec![16, 16],
-            transform: CouplingTransform::Spline(SplineConfig::default()),
-            ..CouplingFlowConfig::default()
-        }))
+        .inference_network(
+            NetworkSpec::from_config(&CouplingFlowConfig {
+                depth: 2,
+                subnet_widths: vec![16, 16],
+                transform: CouplingTransform::Spline(SplineConfig::default()),
+                ..CouplingFlowConfig::default()
+            })
+            .unwrap(),
+        )
         .seed(3)
         .build::<B>(data, device)
         .unwrap();

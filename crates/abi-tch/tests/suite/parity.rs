@@ -5,7 +5,8 @@
 
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
-use abi_nets::inference::{InferenceNetworkConfig, ode::OdeSolver};
+use abi_nets::InferenceConfig;
+use abi_nets::inference::ode::OdeSolver;
 use abi_nets::{
     Activation, CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, MafConfig, Mlp,
     MlpConfig, Mode, MultiHeadAttention,
@@ -83,21 +84,21 @@ fn inputs<B: Backend>(device: &B::Device) -> (Tensor<B>, Tensor<B>) {
     (v, c)
 }
 
-fn check_network(name: &str, config: InferenceNetworkConfig) {
+fn check_network<C: InferenceConfig>(name: &str, config: C) {
     let mut nets_nd = None;
     let mut nets_th = None;
     let (nd, th) = twin_stores(
         |s| {
             nets_nd = Some(
                 config
-                    .build(&s.root().sub("net"), 3, 2, &mut rng(1))
+                    .build_network(&s.root().sub("net"), 3, 2, &mut rng(1))
                     .unwrap(),
             )
         },
         |s| {
             nets_th = Some(
                 config
-                    .build(&s.root().sub("net"), 3, 2, &mut rng(1))
+                    .build_network(&s.root().sub("net"), 3, 2, &mut rng(1))
                     .unwrap(),
             )
         },
@@ -169,34 +170,34 @@ fn coupling_flows_agree() {
         CouplingTransform::Affine,
         CouplingTransform::Spline(SplineConfig::default()),
     ] {
-        let config = InferenceNetworkConfig::CouplingFlow(CouplingFlowConfig {
+        let config = CouplingFlowConfig {
             depth: 2,
             subnet_widths: vec![16, 16],
             dropout: 0.0,
             transform,
             ..CouplingFlowConfig::default()
-        });
+        };
         check_network("coupling flow", config);
     }
 }
 
 #[test]
 fn masked_autoregressive_flow_agrees() {
-    let config = InferenceNetworkConfig::Maf(MafConfig {
+    let config = MafConfig {
         transforms: 2,
         hidden: 16,
         ..MafConfig::default()
-    });
+    };
     check_network("maf", config);
 }
 
 #[test]
 fn flow_matching_agrees() {
-    let config = InferenceNetworkConfig::FlowMatching(FlowMatchingConfig {
+    let config = FlowMatchingConfig {
         widths: vec![32, 32],
         solver: OdeSolver::Rk4 { steps: 8 },
         ..FlowMatchingConfig::default()
-    });
+    };
     check_network("flow matching", config);
 }
 

@@ -6,6 +6,7 @@ use abi_tensor::{Backend, Result, RqSpline, Tensor};
 /// Settings of the spline: number of bins, half-width of the spline's domain, and the floors
 /// that keep bins and slopes away from zero (the usual source of NaNs).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SplineConfig {
     /// Number of bins.
     pub bins: usize,

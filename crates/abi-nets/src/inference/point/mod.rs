@@ -1,3 +1,5 @@
+//! Point estimators: means, quantiles and other summaries of the posterior by scoring rules.
+
 use crate::{Activation, Mlp, MlpConfig};
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError};
 use rand::Rng;

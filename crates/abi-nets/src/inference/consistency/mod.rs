@@ -3,6 +3,8 @@
 use super::chunked::map_draws;
 use super::time_mlp::{TimeMlp, TimeMlpSpec};
 use super::{InferenceNetwork, Mode};
+use crate::error::{NetError, NetResult};
+use crate::registry::InferenceConfig;
 use crate::Activation;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// discretisation growing from `s0 = 10` to `s1 = 150` steps with `ρ = 7`, log-normal time
 /// proposal with mean −1.1 and standard deviation 2, and `s0 + 1` sampling steps).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConsistencyModelConfig {
     /// Hidden widths of the consistency network.
     pub widths: Vec<usize>,
@@ -108,7 +111,7 @@ impl ConsistencyModelConfig {
         dim: usize,
         cond_dim: usize,
         rng: &mut impl Rng,
-    ) -> Result<ConsistencyModel<B>> {
+    ) -> NetResult<ConsistencyModel<B>> {
         let valid = dim > 0
             && self.s0 >= 2
             && self.s1 >= self.s0
@@ -120,14 +123,14 @@ impl ConsistencyModelConfig {
             && self.noise_std > 0.0
             && self.sampling_steps != Some(0);
         if !valid {
-            return Err(TensorError::InvalidArgument {
-                op: "ConsistencyModelConfig",
-                reason: format!(
+            return Err(NetError::config(
+                "ConsistencyModel",
+                format!(
                     "need dim > 0, 2 <= s0 <= s1, total_steps >= s0, 0 < eps < max_time, \
                      positive sigma2, rho and noise_std, and sampling_steps > 0; got dim {dim} \
                      and {self:?}"
                 ),
-            });
+            ));
         }
         let spec = TimeMlpSpec {
             widths: &self.widths,
@@ -229,6 +232,20 @@ impl<B: Backend> ConsistencyModel<B> {
             x = self.consistency_function(&noisy, &column(t, z)?, c)?;
         }
         Ok(x)
+    }
+}
+
+impl InferenceConfig for ConsistencyModelConfig {
+    const NAME: &'static str = "consistency_model";
+
+    fn build_network<B: Backend>(
+        &self,
+        path: &ParamPath<B>,
+        dim: usize,
+        cond_dim: usize,
+        mut rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
+        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
     }
 }
 

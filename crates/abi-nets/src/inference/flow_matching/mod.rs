@@ -1,15 +1,22 @@
+//! Conditional flow matching, its ODE solvers and optimal-transport pairing.
+
+pub mod ode;
+pub mod ot;
+
 use super::chunked::map_draws;
-use super::ode::{OdeSolver, integrate};
 use super::time_mlp::{TimeMlp, TimeMlpSpec, time_column};
 use super::{InferenceNetwork, Mode};
+use crate::error::{NetError, NetResult};
+use crate::registry::InferenceConfig;
 use crate::Activation;
+use ode::{OdeSolver, integrate};
 use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError, enable_grad, no_grad};
 use rand::{Rng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// How `log_prob` computes the divergence of the velocity field.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Divergence {
     /// Exact: one vector–Jacobian product per dimension.
     Exact,
@@ -29,18 +36,15 @@ pub enum Divergence {
 /// mish, residual connections and layer norm, Fourier time embedding, `t = 0` data / `t = 1`
 /// noise, time sampling `t = 1 − u^(1 + α)` with `α = −0.5`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FlowMatchingConfig {
     /// Hidden widths of the velocity network.
     pub widths: Vec<usize>,
     /// Activation of the velocity network.
     pub activation: Activation,
-    /// Residual connections between hidden layers of equal width (files written before this
-    /// setting existed read as `false`).
-    #[serde(default)]
+    /// Residual connections between hidden layers of equal width.
     pub residual: bool,
-    /// Layer norm before each hidden activation (files written before this setting existed
-    /// read as `false`).
-    #[serde(default)]
+    /// Layer norm before each hidden activation.
     pub layer_norm: bool,
     /// Number of Fourier features of the time embedding (sine and cosine pairs × 2).
     pub time_embedding_dim: usize,
@@ -52,8 +56,7 @@ pub struct FlowMatchingConfig {
     pub divergence: Divergence,
     /// Re-pair data and noise within each training batch along an entropic optimal-transport
     /// plan (off by default, as in BayesFlow).
-    #[serde(default)]
-    pub optimal_transport: Option<super::ot::OtConfig>,
+    pub optimal_transport: Option<ot::OtConfig>,
 }
 
 impl Default for FlowMatchingConfig {
@@ -102,19 +105,19 @@ impl FlowMatchingConfig {
         dim: usize,
         cond_dim: usize,
         rng: &mut impl Rng,
-    ) -> Result<FlowMatching<B>> {
+    ) -> NetResult<FlowMatching<B>> {
         if dim == 0
             || self.time_embedding_dim < 2
             || self.time_embedding_dim % 2 != 0
             || !(self.time_power > -1.0)
         {
-            return Err(TensorError::InvalidArgument {
-                op: "FlowMatchingConfig",
-                reason: format!(
+            return Err(NetError::config(
+                "FlowMatching",
+                format!(
                     "need dim > 0, an even time embedding >= 2 and time_power > -1, got {dim}, {}, {}",
                     self.time_embedding_dim, self.time_power
                 ),
-            });
+            ));
         }
         let spec = TimeMlpSpec {
             widths: &self.widths,
@@ -247,6 +250,20 @@ impl<B: Backend> FlowMatching<B> {
     }
 }
 
+impl InferenceConfig for FlowMatchingConfig {
+    const NAME: &'static str = "flow_matching";
+
+    fn build_network<B: Backend>(
+        &self,
+        path: &ParamPath<B>,
+        dim: usize,
+        cond_dim: usize,
+        mut rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
+        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
+    }
+}
+
 impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
     fn dim(&self) -> usize {
         self.dim
@@ -265,7 +282,7 @@ impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
         let mut noise = Tensor::<B>::randn(&shape, rng, &device)?;
         if let Some(ot) = &self.config.optimal_transport {
             let (x, z) = (v.detach().to_f64_vec()?, noise.to_f64_vec()?);
-            let pairs = super::ot::ot_pairing(&x, &z, rows, self.dim, ot, rng);
+            let pairs = ot::ot_pairing(&x, &z, rows, self.dim, ot, rng);
             noise = noise.index_select(0, &pairs)?;
         }
         let power = 1.0 + self.config.time_power;

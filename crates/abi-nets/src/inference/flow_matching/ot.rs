@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Settings of the entropic optimal-transport pairing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OtConfig {
     /// Entropic regularisation, relative to the mean squared distance of the batch.
     pub epsilon: f64,

@@ -1,5 +1,9 @@
+//! The masked autoregressive flow.
+
 use super::chunked::map_draws;
-use super::{BaseDistribution, InferenceNetwork, Mode, Permutation};
+use super::{BaseDistribution, InferenceNetwork, Mode, Permutation, StoredPermutation};
+use crate::error::{NetError, NetResult};
+use crate::registry::InferenceConfig;
 use crate::Activation;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
@@ -8,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Settings of a [`Maf`]; the defaults are sbi's MAF density estimator (5 transforms, MADEs
 /// with two hidden layers of 50 tanh units, random permutations in between).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MafConfig {
     /// Number of autoregressive transforms.
     pub transforms: usize,
@@ -18,7 +23,6 @@ pub struct MafConfig {
     /// Activation.
     pub activation: Activation,
     /// The latent distribution.
-    #[serde(default)]
     pub base: BaseDistribution,
 }
 
@@ -192,7 +196,7 @@ impl<B: Backend> Made<B> {
 /// Density evaluation is one pass per transform; sampling inverts dimension by dimension.
 pub struct Maf<B: Backend> {
     mades: Vec<Made<B>>,
-    permutations: Vec<Permutation>,
+    permutations: Vec<StoredPermutation<B>>,
     dim: usize,
     cond_dim: usize,
     config: MafConfig,
@@ -216,20 +220,23 @@ impl MafConfig {
         dim: usize,
         cond_dim: usize,
         rng: &mut impl Rng,
-    ) -> Result<Maf<B>> {
+    ) -> NetResult<Maf<B>> {
         self.base.check()?;
         if dim == 0 || self.transforms == 0 || self.hidden == 0 || self.hidden_layers == 0 {
-            return Err(TensorError::InvalidArgument {
-                op: "MafConfig",
-                reason: format!("need positive dim and sizes, got dim {dim} and {self:?}"),
-            });
+            return Err(NetError::config(
+                "Maf",
+                format!("need positive dim and sizes, got dim {dim} and {self:?}"),
+            ));
         }
         let mut mades = Vec::with_capacity(self.transforms);
         let mut permutations = Vec::with_capacity(self.transforms);
         for i in 0..self.transforms {
             mades.push(Made::new(&path.sub(i), dim, cond_dim, self, rng)?);
             let mut seed_rng = rand_chacha_from(rng);
-            permutations.push(Permutation::random(dim, &mut seed_rng));
+            permutations.push(StoredPermutation::new(
+                &path.sub(i).sub("permutation"),
+                Permutation::random(dim, &mut seed_rng),
+            )?);
         }
         Ok(Maf {
             mades,
@@ -243,6 +250,20 @@ impl MafConfig {
 
 fn rand_chacha_from(rng: &mut impl Rng) -> rand_chacha::ChaCha8Rng {
     <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(rng.random())
+}
+
+impl InferenceConfig for MafConfig {
+    const NAME: &'static str = "maf";
+
+    fn build_network<B: Backend>(
+        &self,
+        path: &ParamPath<B>,
+        dim: usize,
+        cond_dim: usize,
+        mut rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
+        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
+    }
 }
 
 impl<B: Backend> Maf<B> {
@@ -298,6 +319,10 @@ impl<B: Backend> InferenceNetwork<B> for Maf<B> {
         _rng: &mut dyn RngCore,
     ) -> Result<Tensor<B>> {
         self.log_prob(v, c)?.mean_all()?.neg()
+    }
+
+    fn latent(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {
+        Ok(self.forward(v, c)?.0)
     }
 
     fn log_prob(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {

@@ -1,8 +1,16 @@
+//! Coupling flows: affine or spline coupling layers with ActNorm and permutations.
+
+mod layer;
+pub mod spline;
+
+pub use layer::{Coupling, CouplingTransform};
+pub(crate) use layer::LN_E_MINUS_1;
+
 use super::chunked::map_draws;
-use super::permutation::OrthogonalMixing;
-use super::{
-    ActNorm, BaseDistribution, Coupling, CouplingTransform, InferenceNetwork, Mode, Permutation,
-};
+use super::permutation::{OrthogonalMixing, StoredPermutation};
+use super::{ActNorm, BaseDistribution, InferenceNetwork, Mode, Permutation};
+use crate::error::{NetError, NetResult};
+use crate::registry::InferenceConfig;
 use crate::Activation;
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
@@ -24,7 +32,8 @@ pub enum PermutationKind {
 
 /// The mixing step of a layer: a fixed permutation or a learned orthogonal map.
 enum Mixing<B: Backend> {
-    Fixed(Permutation),
+    Fixed(StoredPermutation<B>),
+    Reverse(Permutation),
     Orthogonal(OrthogonalMixing<B>),
 }
 
@@ -32,6 +41,7 @@ impl<B: Backend> Mixing<B> {
     fn forward(&self, x: &Tensor<B>) -> Result<Tensor<B>> {
         match self {
             Mixing::Fixed(p) => p.forward(x),
+            Mixing::Reverse(p) => p.forward(x),
             Mixing::Orthogonal(q) => q.forward(x),
         }
     }
@@ -39,13 +49,16 @@ impl<B: Backend> Mixing<B> {
     fn inverse(&self, y: &Tensor<B>) -> Result<Tensor<B>> {
         match self {
             Mixing::Fixed(p) => p.inverse(y),
+            Mixing::Reverse(p) => p.inverse(y),
             Mixing::Orthogonal(q) => q.inverse(y),
         }
     }
 }
 
-/// Settings of a [`CouplingFlow`]; the defaults are BayesFlow 2's.
+/// Settings of a [`CouplingFlow`]; the defaults are BayesFlow 2's. Registered as
+/// `coupling_flow` (affine) and `spline_coupling_flow` (spline transform).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CouplingFlowConfig {
     /// Number of coupling layers (each transforms both halves once).
     pub depth: usize,
@@ -62,7 +75,6 @@ pub struct CouplingFlowConfig {
     /// Affine (default) or spline couplings.
     pub transform: CouplingTransform,
     /// The latent distribution.
-    #[serde(default)]
     pub base: BaseDistribution,
 }
 
@@ -120,16 +132,22 @@ impl CouplingFlowConfig {
         dim: usize,
         cond_dim: usize,
         rng: &mut impl Rng,
-    ) -> Result<CouplingFlow<B>> {
+    ) -> NetResult<CouplingFlow<B>> {
         self.base.check()?;
         if dim < 2 || self.depth == 0 || !(0.0..1.0).contains(&self.dropout) {
-            return Err(TensorError::InvalidArgument {
-                op: "CouplingFlowConfig",
-                reason: format!(
+            return Err(NetError::config(
+                "CouplingFlow",
+                format!(
                     "need dim >= 2, depth >= 1 and dropout in [0, 1), got dim {dim}, depth {}, dropout {}",
                     self.depth, self.dropout
                 ),
-            });
+            ));
+        }
+        if self.subnet_widths.contains(&0) {
+            return Err(NetError::config(
+                "CouplingFlow",
+                format!("subnet widths must be positive, got {:?}", self.subnet_widths),
+            ));
         }
         let split = dim / 2;
         let rotation: Vec<usize> = (split..dim).chain(0..split).collect();
@@ -156,8 +174,11 @@ impl CouplingFlowConfig {
                     None
                 },
                 permutation: match self.permutation {
-                    PermutationKind::Random => Some(Mixing::Fixed(Permutation::random(dim, rng))),
-                    PermutationKind::Swap => Some(Mixing::Fixed(Permutation::reverse(dim))),
+                    PermutationKind::Random => Some(Mixing::Fixed(StoredPermutation::new(
+                        &p.sub("permutation"),
+                        Permutation::random(dim, rng),
+                    )?)),
+                    PermutationKind::Swap => Some(Mixing::Reverse(Permutation::reverse(dim))),
                     PermutationKind::None => None,
                     PermutationKind::Orthogonal => Some(Mixing::Orthogonal(OrthogonalMixing::new(
                         &p.sub("mixing"),
@@ -176,6 +197,20 @@ impl CouplingFlowConfig {
             cond_dim,
             config: self.clone(),
         })
+    }
+}
+
+impl InferenceConfig for CouplingFlowConfig {
+    const NAME: &'static str = "coupling_flow";
+
+    fn build_network<B: Backend>(
+        &self,
+        path: &ParamPath<B>,
+        dim: usize,
+        cond_dim: usize,
+        mut rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
+        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
     }
 }
 
@@ -278,6 +313,10 @@ impl<B: Backend> InferenceNetwork<B> for CouplingFlow<B> {
             .add(&log_det)?
             .mean_all()?
             .neg()
+    }
+
+    fn latent(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {
+        Ok(self.forward(v, c, None)?.0)
     }
 
     fn log_prob(&self, v: &Tensor<B>, c: Option<&Tensor<B>>) -> Result<Tensor<B>> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// How an ODE is integrated.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OdeSolver {
     /// Explicit Euler with a fixed number of steps.
     Euler {

@@ -1,0 +1,122 @@
+//! [`ConditionLayout`]: which roles make up the inference network's conditions, and building
+//! the condition tensor from adapted data.
+
+use crate::error::{ApproxError, Result};
+use crate::roles::{
+    INFERENCE_CONDITIONS, SUMMARY_VARIABLES, check_finite, required, role_array, to_tensor,
+};
+use abi_adapter::Data;
+use abi_nets::summary::SummaryNetwork;
+use abi_tensor::{Backend, Tensor};
+use ndarray::{ArrayD, Axis, Slice};
+use serde::{Deserialize, Serialize};
+
+/// The shapes of the condition roles: the width of `inference_conditions` and the shape of one
+/// data set of `summary_variables` (without the batch axis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionLayout {
+    /// Width of `inference_conditions` (0 when absent).
+    pub condition_dim: usize,
+    /// Shape of one data set of `summary_variables`, when present.
+    pub summary_shape: Option<Vec<usize>>,
+}
+
+impl ConditionLayout {
+    /// Reads the layout from adapted data.
+    pub fn of(roles: &Data) -> Result<Self> {
+        let condition_dim = match role_array(roles, INFERENCE_CONDITIONS) {
+            Some(c) if c.ndim() == 2 => c.shape()[1],
+            Some(c) => {
+                return Err(ApproxError::RoleShape {
+                    role: INFERENCE_CONDITIONS.into(),
+                    got: c.shape().to_vec(),
+                    expected: "(batch, k); use expand_dims or concatenate".into(),
+                });
+            }
+            None => 0,
+        };
+        let summary_shape = roles
+            .get(SUMMARY_VARIABLES)
+            .map(|s| s.shape()[1..].to_vec());
+        Ok(Self {
+            condition_dim,
+            summary_shape,
+        })
+    }
+
+    /// Rows (data sets) of the condition roles in `roles`, or `None` when there are none.
+    pub fn rows(roles: &Data) -> Option<usize> {
+        [INFERENCE_CONDITIONS, SUMMARY_VARIABLES]
+            .iter()
+            .find_map(|r| roles.get(r).and_then(|a| a.shape().first().copied()))
+    }
+
+    /// The conditions for rows `range` (all rows for `None`) of adapted data: the summaries
+    /// of `summary_variables` next to `inference_conditions`; `None` for an unconditional
+    /// model. Shapes and values are checked, naming the role.
+    pub fn assemble<B: Backend>(
+        &self,
+        roles: &Data,
+        range: Option<(usize, usize)>,
+        summary: Option<&dyn SummaryNetwork<B>>,
+        device: &B::Device,
+    ) -> Result<Option<Tensor<B>>> {
+        let slice = |a: ArrayD<f64>| match range {
+            Some((s, e)) => a.slice_axis(Axis(0), Slice::from(s..e)).to_owned(),
+            None => a,
+        };
+        let mut parts = Vec::with_capacity(2);
+        if let Some(summary) = summary {
+            let x = required(
+                roles,
+                SUMMARY_VARIABLES,
+                "the approximator was built with a summary network",
+            )?;
+            check_finite(SUMMARY_VARIABLES, &x)?;
+            let x = to_tensor::<B>(&slice(x), device)?;
+            parts.push(summary.summarize(&x, None)?);
+        }
+        if self.condition_dim > 0 {
+            let c = required(
+                roles,
+                INFERENCE_CONDITIONS,
+                "the approximator was built with inference conditions",
+            )?;
+            if c.ndim() != 2 || c.shape()[1] != self.condition_dim {
+                return Err(ApproxError::RoleShape {
+                    role: INFERENCE_CONDITIONS.into(),
+                    got: c.shape().to_vec(),
+                    expected: format!("(batch, {})", self.condition_dim),
+                });
+            }
+            check_finite(INFERENCE_CONDITIONS, &c)?;
+            parts.push(to_tensor::<B>(&slice(c), device)?);
+        }
+        Ok(match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(Tensor::cat(&parts, 1)?),
+        })
+    }
+}
+
+/// The `(batch, dim)` tensor of role `role`, checked for its width and for finite values.
+pub fn variables<B: Backend>(
+    roles: &Data,
+    role: &str,
+    dim: usize,
+    hint: &str,
+    device: &B::Device,
+) -> Result<Tensor<B>> {
+    let v = required(roles, role, hint)?;
+    if v.ndim() != 2 || v.shape()[1] != dim {
+        return Err(ApproxError::RoleShape {
+            role: role.into(),
+            got: v.shape().to_vec(),
+            expected: format!("(batch, {dim})"),
+        });
+    }
+    check_finite(role, &v)?;
+    to_tensor::<B>(&v, device)
+}

@@ -1,0 +1,14 @@
+//! The parts every approximator is built from, each a leaf that knows nothing of the
+//! approximator using it:
+//!
+//! - [`conditions`]: the inference network's conditions, the summary network's output on
+//!   `summary_variables` next to `inference_conditions`;
+//! - [`sampler`]: posterior sampling in chunks of data sets with bounded memory, and
+//!   rejection of parameter-space draws outside a support;
+//! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
+//!   training settings, history) beside the weights;
+//! - the training loop ([`crate::train`]) behind the [`Trainable`](crate::Trainable) trait.
+
+pub mod conditions;
+pub mod persist;
+pub mod sampler;

@@ -1,0 +1,221 @@
+//! The training loop shared by every approximator: optimiser and schedule, validation, early
+//! stopping, NaN guard, progress, callbacks, checkpoints and resume. Anything that implements
+//! [`Trainable`] (parameters and a batch loss) trains through it.
+
+mod checkpoint;
+mod config;
+
+pub use config::{OptimizerChoice, ScheduleChoice, TrainConfig};
+
+use crate::dataset::{Dataset, stream_rng};
+use crate::error::{ApproxError, Result};
+use crate::history::{EpochRecord, History};
+use abi_nets::Mode;
+use abi_sim::Batch;
+use abi_tensor::optim::{Optimizer, clip_grad_norm};
+use abi_tensor::{Backend, ParamStore, Tensor, no_grad};
+use checkpoint::Progress;
+use rand::RngCore;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+/// The optimiser a training run ends with (kept by approximators to save its state).
+pub type BoxedOptimizer<B> = Box<dyn Optimizer<B> + Send>;
+
+/// Something the training loop can train: parameters and a loss of a batch of simulations.
+pub trait Trainable<B: Backend> {
+    /// The parameters to optimise.
+    fn parameters(&self) -> &ParamStore<B>;
+    /// The loss (a scalar tensor) of a batch, in training or evaluation mode.
+    fn batch_loss(&self, batch: &Batch, mode: Mode, rng: &mut dyn RngCore) -> Result<Tensor<B>>;
+}
+
+/// Called after every epoch; [`ControlFlow::Break`] ends training there (the weights stay as
+/// they are and the last checkpoint allows resuming).
+pub trait Callback {
+    /// Sees the epoch's record.
+    fn on_epoch_end(&mut self, record: &EpochRecord) -> ControlFlow<()>;
+}
+
+impl<F: FnMut(&EpochRecord) -> ControlFlow<()>> Callback for F {
+    fn on_epoch_end(&mut self, record: &EpochRecord) -> ControlFlow<()> {
+        self(record)
+    }
+}
+
+/// Mean loss over a validation set, in evaluation mode, without a graph, with fixed noise.
+fn validation_loss<B: Backend>(
+    model: &impl Trainable<B>,
+    data: &Batch,
+    cfg: &TrainConfig,
+) -> Result<f64> {
+    let rows = data.batch_size().unwrap_or(0);
+    if rows == 0 {
+        return Err(ApproxError::Config("the validation set has no rows".into()));
+    }
+    let mut rng = stream_rng(cfg.seed, 7, 0);
+    no_grad::<B, _>(|| {
+        let mut total = 0.0;
+        let mut start = 0;
+        while start < rows {
+            let end = (start + cfg.validation_batch_size).min(rows);
+            let part = data.slice(start, end)?;
+            let loss = model.batch_loss(&part, Mode::Eval, &mut rng)?.to_scalar()?;
+            total += loss * (end - start) as f64;
+            start = end;
+        }
+        Ok(total / rows as f64)
+    })
+}
+
+/// Trains `model` on `data` and returns its history (continued from a checkpoint in
+/// `cfg.checkpoint_dir` when there is one).
+pub fn train<B: Backend>(
+    model: &impl Trainable<B>,
+    data: &mut dyn Dataset,
+    cfg: &TrainConfig,
+    validation: Option<&Batch>,
+    callback: &mut dyn Callback,
+) -> Result<(History, BoxedOptimizer<B>)> {
+    cfg.check()?;
+    let store = model.parameters();
+    let bpe = data.batches_per_epoch();
+    if bpe == 0 {
+        return Err(ApproxError::Config("the dataset yields no batches".into()));
+    }
+    let total = (cfg.epochs * bpe) as u64;
+    let mut optimizer = cfg.build_optimizer::<B>(data.kind(), total)?;
+
+    let mut history = History::default();
+    let mut state = Progress::<B>::default();
+    if let Some(dir) = &cfg.checkpoint_dir {
+        if let Some((s, h)) = checkpoint::load(dir, store, optimizer.as_mut(), cfg.epochs, bpe)? {
+            state = s;
+            history = h;
+        }
+    }
+    if state.finished {
+        return Ok((history, optimizer));
+    }
+
+    let remaining = ((cfg.epochs - state.next_epoch.min(cfg.epochs)) * bpe) as u64;
+    let bar = abi_sim::progress_bar(remaining, "training", cfg.progress);
+    let params = store.trainable_params();
+    let mut interrupted = false;
+    for epoch in state.next_epoch..cfg.epochs {
+        let started = Instant::now();
+        data.start_epoch(epoch)?;
+        let mut rng = stream_rng(cfg.seed, 6, epoch as u64);
+        let mut sum = 0.0;
+        for batch_index in 0..bpe {
+            let batch = data.next_batch()?;
+            let loss = model.batch_loss(&batch, Mode::Train, &mut rng)?;
+            let value = loss.to_scalar()?;
+            if !value.is_finite() {
+                bar.finish_and_clear();
+                if let Some(best) = &state.best_weights {
+                    store.assign(best, true)?;
+                }
+                return Err(ApproxError::NonFiniteLoss {
+                    epoch,
+                    batch: batch_index,
+                    value,
+                });
+            }
+            let mut grads = loss.backward()?;
+            if let Some(max) = cfg.clip_norm {
+                clip_grad_norm(&mut grads, &params, max)?;
+            }
+            optimizer.step(&params, &grads)?;
+            sum += value;
+            bar.inc(1);
+            if batch_index % 8 == 0 {
+                bar.set_message(format!(
+                    "epoch {}/{} loss {:.4} lr {:.1e}",
+                    epoch + 1,
+                    cfg.epochs,
+                    sum / (batch_index + 1) as f64,
+                    optimizer.learning_rate()
+                ));
+            }
+        }
+        let val_loss = validation
+            .map(|v| validation_loss(model, v, cfg))
+            .transpose()?;
+        let record = EpochRecord {
+            epoch,
+            loss: sum / bpe as f64,
+            val_loss,
+            learning_rate: optimizer.learning_rate(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        history.epochs.push(record.clone());
+
+        let monitored = val_loss.unwrap_or(record.loss);
+        let improved = state.best.is_none_or(|b| monitored < b - cfg.min_delta);
+        if improved {
+            state.best = Some(monitored);
+            state.best_epoch = Some(epoch);
+            state.wait = 0;
+            if cfg.patience.is_some() {
+                state.best_weights = Some(deep_copy(store.tensors())?);
+            }
+        } else {
+            state.wait += 1;
+        }
+        state.next_epoch = epoch + 1;
+        let stop = cfg.patience.is_some_and(|p| state.wait >= p);
+        let last = stop || epoch + 1 == cfg.epochs;
+        if let Some(dir) = &cfg.checkpoint_dir {
+            if (epoch + 1) % cfg.checkpoint_every == 0 && !last {
+                checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+            }
+        }
+        bar.set_message(format!(
+            "epoch {}/{} loss {:.4}{} lr {:.1e}",
+            epoch + 1,
+            cfg.epochs,
+            record.loss,
+            val_loss.map(|v| format!(" val {v:.4}")).unwrap_or_default(),
+            record.learning_rate
+        ));
+        if stop {
+            history.stopped_early = true;
+            break;
+        }
+        if callback.on_epoch_end(&record).is_break() {
+            interrupted = true;
+            if let Some(dir) = &cfg.checkpoint_dir {
+                checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+            }
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    if !interrupted {
+        if cfg.patience.is_some() {
+            if let Some(best) = &state.best_weights {
+                store.assign(best, true)?;
+            }
+            history.best_epoch = state.best_epoch;
+        }
+        state.finished = true;
+        if let Some(dir) = &cfg.checkpoint_dir {
+            checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+        }
+    }
+    Ok((history, optimizer))
+}
+
+fn deep_copy<B: Backend>(
+    tensors: BTreeMap<String, Tensor<B>>,
+) -> Result<BTreeMap<String, Tensor<B>>> {
+    tensors
+        .into_iter()
+        .map(|(k, t)| {
+            let copy = Tensor::from_vec(t.to_vec()?, &t.shape(), &t.device())?;
+            Ok((k, copy))
+        })
+        .collect()
+}
