@@ -1,7 +1,9 @@
 //! Shared set-up of abi's criterion benchmarks (`cargo xtask bench`).
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::{Activation, InferenceNetwork, Mlp, MlpConfig, Mode, NetResult, NetworkSpec, Registry};
+use abi_nets::{
+    Activation, InferenceNetwork, Mlp, MlpConfig, Mode, NetResult, NetworkSpec, Registry,
+};
 use abi_tensor::optim::{Adam, AdamConfig, Optimizer};
 use abi_tensor::{Backend, ParamStore, Result, Tensor};
 use rand::SeedableRng;

@@ -204,7 +204,13 @@ mod tests {
         assert_eq!(s.settings["depth"], 3);
         assert_eq!(s.settings["subnet_widths"], serde_json::json!([64, 64]));
         let s = spec(&["--set", "depth=4", "--set", "transform.bins=8"])?;
-        assert_eq!((s.settings["depth"].clone(), s.settings["transform"]["bins"].clone()), (4.into(), 8.into()));
+        assert_eq!(
+            (
+                s.settings["depth"].clone(),
+                s.settings["transform"]["bins"].clone()
+            ),
+            (4.into(), 8.into())
+        );
         assert!(spec(&["--network", "maf", "--set", "hidden=32"]).is_ok());
         assert!(spec(&["--set", "dept=3"]).is_err());
         assert!(spec(&["--network", "coupling_flow", "--set", "transform.bins=8"]).is_err());

@@ -17,7 +17,8 @@ pub(crate) fn register<B: Backend>(r: &mut Registry<B>) {
     };
     let results = [
         r.register_inference::<CouplingFlowConfig>().map(|_| ()),
-        r.register_inference_as("spline_coupling_flow", spline).map(|_| ()),
+        r.register_inference_as("spline_coupling_flow", spline)
+            .map(|_| ()),
         r.register_inference::<MafConfig>().map(|_| ()),
         r.register_inference::<FlowMatchingConfig>().map(|_| ()),
         r.register_inference::<ConsistencyModelConfig>().map(|_| ()),

@@ -2,8 +2,8 @@
 
 mod activation;
 mod attention;
-mod conditioning;
 mod builtin;
+mod conditioning;
 mod dense;
 mod error;
 pub mod inference;
@@ -17,10 +17,10 @@ pub use attention::MultiHeadAttention;
 pub use conditioning::{Film, FourierEmbedding};
 pub use dense::Dense;
 pub use error::{NetError, NetResult};
-pub use registry::{InferenceConfig, NetworkSpec, Registry, SummaryConfig};
 pub use inference::{
     ConsistencyModel, ConsistencyModelConfig, CouplingFlow, CouplingFlowConfig, CouplingTransform,
     FlowMatching, FlowMatchingConfig, InferenceNetwork, Maf, MafConfig, Mode,
 };
 pub use mlp::{Mlp, MlpConfig};
 pub use norm::{LayerNorm, RmsNorm};
+pub use registry::{InferenceConfig, NetworkSpec, Registry, SummaryConfig};

@@ -121,8 +121,7 @@ impl<B: Backend> ContinuousApproximator<B> {
         let inference_spec = spec.inference_network.clone().ok_or_else(|| {
             ApproxError::Config("the spec names no inference network to build".into())
         })?;
-        let cond_dim =
-            spec.layout.condition_dim + summary.as_ref().map_or(0, |s| s.output_dim());
+        let cond_dim = spec.layout.condition_dim + summary.as_ref().map_or(0, |s| s.output_dim());
         let (inference, resolved) = registry.build_inference(
             &inference_spec,
             &store.root().sub("inference"),
@@ -243,7 +242,9 @@ impl<B: Backend> ContinuousApproximator<B> {
     /// `log q(θ | x)` of each row of `data` (parameters and conditions), in the original
     /// parameter space: the network's density plus the adapter's log-Jacobian.
     pub fn log_prob(&self, data: &Batch) -> Result<Vec<f64>> {
-        let (roles, ldj) = self.adapter.forward_with_log_det(data, INFERENCE_VARIABLES)?;
+        let (roles, ldj) = self
+            .adapter
+            .forward_with_log_det(data, INFERENCE_VARIABLES)?;
         let lp = no_grad::<B, _>(|| -> Result<Vec<f64>> {
             let v = self.variables(&roles)?;
             let c = self.conditions(&roles, None)?;

@@ -1,4 +1,4 @@
-use super::{DatasetKind, Dataset, check_batch_size, stream_rng};
+use super::{Dataset, DatasetKind, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::{Batch, Simulator};
 use std::sync::Arc;

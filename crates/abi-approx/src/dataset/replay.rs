@@ -1,4 +1,4 @@
-use super::{DatasetKind, Dataset, OnlineDataset, check_batch_size, stream_rng};
+use super::{Dataset, DatasetKind, OnlineDataset, check_batch_size, stream_rng};
 use crate::error::{ApproxError, Result};
 use abi_sim::Batch;
 use rand::Rng;

@@ -72,8 +72,8 @@ pub fn save_model<B: Backend, S: Serialize>(
 ) -> Result<()> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir).map_err(|e| ApproxError::file(dir, e))?;
-    let adapter: serde_json::Value = serde_json::from_str(&parts.adapter.to_json()?)
-        .map_err(|e| ApproxError::file(dir, e))?;
+    let adapter: serde_json::Value =
+        serde_json::from_str(&parts.adapter.to_json()?).map_err(|e| ApproxError::file(dir, e))?;
     let file = ModelFile {
         format: MODEL_FORMAT.into(),
         format_version: MODEL_FORMAT_VERSION,

@@ -113,7 +113,11 @@ pub fn reject(
         let width = key.len() / (rows * m).max(1);
         let key = contiguous(key)?;
         let inside: Vec<bool> = (0..rows * m)
-            .map(|i| support.distribution.contains(&key[i * width..(i + 1) * width]))
+            .map(|i| {
+                support
+                    .distribution
+                    .contains(&key[i * width..(i + 1) * width])
+            })
             .collect();
         if kept.is_empty() {
             kept = batch
@@ -124,29 +128,27 @@ pub fn reject(
                 })
                 .collect();
         }
-        let arrays: Vec<ArrayD<f64>> = kept
-            .iter()
-            .map(|(name, ..)| batch.get(name).map(|a| a.to_f64()))
-            .collect::<std::result::Result<_, _>>()?;
-        let mut taken = counts.clone();
-        for (slot, a) in kept.iter_mut().zip(&arrays) {
-            let item: usize = slot.1.iter().product();
-            let values = contiguous(a)?;
-            let mut c = counts.clone();
-            for r in 0..rows {
-                for j in 0..m {
-                    let i = r * m + j;
-                    if inside[i] && c[r] < n {
-                        slot.2[r].extend_from_slice(&values[i * item..(i + 1) * item]);
-                        c[r] += 1;
-                    }
+        // the proposals each data set keeps this round: inside the support, until it has n
+        let mut chosen = Vec::new();
+        for (r, count) in counts.iter_mut().enumerate() {
+            for j in 0..m {
+                let i = r * m + j;
+                if inside[i] && *count < n {
+                    chosen.push((r, i));
+                    *count += 1;
                 }
             }
-            taken = c;
+        }
+        for (name, item, per_row) in &mut kept {
+            let a = batch.get(name)?.to_f64();
+            let values = contiguous(&a)?;
+            let width: usize = item.iter().product();
+            for &(r, i) in &chosen {
+                per_row[r].extend_from_slice(&values[i * width..(i + 1) * width]);
+            }
         }
         proposed += rows * m;
         accepted += inside.iter().filter(|&&b| b).count();
-        counts = taken;
         let lacking = counts.iter().map(|&c| n - c).max().unwrap_or(0);
         if lacking == 0 {
             let mut draws = Batch::new();

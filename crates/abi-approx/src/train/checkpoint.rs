@@ -104,7 +104,10 @@ pub(crate) fn load<B: Backend>(
     }
     let checkpoint = read_checkpoint::<B>(&path, store.device())?;
     let json = checkpoint.state.as_deref().ok_or_else(|| {
-        ApproxError::file(&path, "not a training checkpoint (no loop state in the header)")
+        ApproxError::file(
+            &path,
+            "not a training checkpoint (no loop state in the header)",
+        )
     })?;
     let state: LoopState = serde_json::from_str(json)
         .map_err(|e| ApproxError::file(&path, format!("unreadable training state: {e}")))?;

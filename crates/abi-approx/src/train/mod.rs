@@ -169,7 +169,15 @@ pub fn train<B: Backend>(
         let last = stop || epoch + 1 == cfg.epochs;
         if let Some(dir) = &cfg.checkpoint_dir {
             if (epoch + 1) % cfg.checkpoint_every == 0 && !last {
-                checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+                checkpoint::save(
+                    dir,
+                    store,
+                    optimizer.as_ref(),
+                    &state,
+                    &history,
+                    cfg.epochs,
+                    bpe,
+                )?;
             }
         }
         bar.set_message(format!(
@@ -187,7 +195,15 @@ pub fn train<B: Backend>(
         if callback.on_epoch_end(&record).is_break() {
             interrupted = true;
             if let Some(dir) = &cfg.checkpoint_dir {
-                checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+                checkpoint::save(
+                    dir,
+                    store,
+                    optimizer.as_ref(),
+                    &state,
+                    &history,
+                    cfg.epochs,
+                    bpe,
+                )?;
             }
             break;
         }
@@ -202,7 +218,15 @@ pub fn train<B: Backend>(
         }
         state.finished = true;
         if let Some(dir) = &cfg.checkpoint_dir {
-            checkpoint::save(dir, store, optimizer.as_ref(), &state, &history, cfg.epochs, bpe)?;
+            checkpoint::save(
+                dir,
+                store,
+                optimizer.as_ref(),
+                &state,
+                &history,
+                cfg.epochs,
+                bpe,
+            )?;
         }
     }
     Ok((history, optimizer))

@@ -1,6 +1,7 @@
 //! The abi-approx integration tests, one binary: each module is one former test file.
 
 mod datasets;
+mod fixture;
 mod gaussian_linear;
 mod training;
 mod two_moons;

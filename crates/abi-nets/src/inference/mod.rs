@@ -24,7 +24,9 @@ pub use flow_matching::{ode, ot};
 pub use actnorm::ActNorm;
 pub use base::BaseDistribution;
 pub use consistency::{ConsistencyModel, ConsistencyModelConfig};
-pub use coupling::{Coupling, CouplingFlow, CouplingFlowConfig, CouplingTransform, PermutationKind};
+pub use coupling::{
+    Coupling, CouplingFlow, CouplingFlowConfig, CouplingTransform, PermutationKind,
+};
 pub use flow_matching::{Divergence, FlowMatching, FlowMatchingConfig};
 pub use maf::{Maf, MafConfig};
 pub use permutation::{OrthogonalMixing, Permutation, StoredPermutation};

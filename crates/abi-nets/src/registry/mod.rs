@@ -138,18 +138,20 @@ impl<B: Backend> Default for Registry<B> {
     }
 }
 
-fn resolver<C: Serialize + DeserializeOwned + 'static>(name: &str, defaults: C) -> NetResult<Resolve> {
+fn resolver<C: Serialize + DeserializeOwned + 'static>(
+    name: &str,
+    defaults: C,
+) -> NetResult<Resolve> {
     let defaults = NetworkSpec::of(name, &defaults)?.settings;
     let name = name.to_string();
     Ok(Arc::new(move |settings: &Map<String, Value>| {
         let mut merged = defaults.clone();
         spec::merge_into(&mut merged, settings);
-        let config: C = serde_json::from_value(Value::Object(merged)).map_err(|e| {
-            NetError::Settings {
+        let config: C =
+            serde_json::from_value(Value::Object(merged)).map_err(|e| NetError::Settings {
                 network: name.clone(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         Ok(NetworkSpec::of(name.clone(), &config)?.settings)
     }))
 }
@@ -229,7 +231,8 @@ impl<B: Backend> Registry<B> {
             parse::<C>(&owned, settings)?.build_network(path, shape, rng)
         });
         let resolve = resolver(name, defaults)?;
-        self.summary.insert(name.to_string(), Entry { resolve, build });
+        self.summary
+            .insert(name.to_string(), Entry { resolve, build });
         Ok(self)
     }
 
@@ -254,11 +257,13 @@ impl<B: Backend> Registry<B> {
     }
 
     fn summary_entry(&self, name: &str) -> NetResult<&Entry<BuildSummary<B>>> {
-        self.summary.get(name).ok_or_else(|| NetError::UnknownNetwork {
-            kind: "summary",
-            name: name.to_string(),
-            known: self.summary.keys().cloned().collect(),
-        })
+        self.summary
+            .get(name)
+            .ok_or_else(|| NetError::UnknownNetwork {
+                kind: "summary",
+                name: name.to_string(),
+                known: self.summary.keys().cloned().collect(),
+            })
     }
 
     /// The spec with every setting filled in from the defaults, checked against the

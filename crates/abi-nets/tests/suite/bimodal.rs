@@ -88,12 +88,7 @@ fn affine_coupling_flow_learns_a_bimodal_density() {
         dropout: 0.0,
         ..CouplingFlowConfig::default()
     };
-    check(
-        "affine coupling",
-        cfg,
-        3000,
-        2e-3,
-    );
+    check("affine coupling", cfg, 3000, 2e-3);
 }
 
 #[test]
@@ -105,12 +100,7 @@ fn spline_coupling_flow_learns_a_bimodal_density() {
         transform: CouplingTransform::Spline(SplineConfig::default()),
         ..CouplingFlowConfig::default()
     };
-    check(
-        "spline coupling",
-        cfg,
-        2000,
-        2e-3,
-    );
+    check("spline coupling", cfg, 2000, 2e-3);
 }
 
 #[test]
@@ -136,10 +126,5 @@ fn flow_matching_learns_a_bimodal_density() {
         solver: OdeSolver::Rk4 { steps: 40 },
         ..FlowMatchingConfig::default()
     };
-    check(
-        "flow matching",
-        cfg,
-        4000,
-        2e-3,
-    );
+    check("flow matching", cfg, 4000, 2e-3);
 }

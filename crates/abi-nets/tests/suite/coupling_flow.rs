@@ -3,12 +3,12 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use crate::helpers::{finite_difference_log_abs_det, max_abs_diff, mean_abs_diff};
-use std::collections::BTreeMap;
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::inference::spline::SplineConfig;
 use abi_nets::{CouplingFlow, CouplingFlowConfig, CouplingTransform, InferenceNetwork};
 use abi_tensor::{Backend, ParamStore, Tensor};
 use rand::SeedableRng;
+use std::collections::BTreeMap;
 
 fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
     rand_chacha::ChaCha8Rng::seed_from_u64(seed)

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::inference::spline::SplineConfig;
 use abi_nets::InferenceConfig;
 use abi_nets::inference::ode::OdeSolver;
+use abi_nets::inference::spline::SplineConfig;
 use abi_nets::{
     Activation, CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, MafConfig, Mlp,
     MlpConfig, Mode, MultiHeadAttention,

@@ -90,8 +90,7 @@ pub fn read_checkpoint<B: Backend>(
         reason,
     };
     let file = io::load_tensors::<B>(path, device)?;
-    let (mut params, mut buffers, mut extra) =
-        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    let (mut params, mut buffers, mut extra) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for (name, t) in file.tensors {
         if let Some(p) = name.strip_prefix(PARAM_PREFIX) {
             params.insert(p.to_string(), t);

@@ -47,4 +47,6 @@ pub trait Optimizer<B: Backend> {
     fn load_state(&mut self, state: OptimizerState<B>) -> Result<()>;
 }
 
-pub use checkpoint::{Checkpoint, load_checkpoint, read_checkpoint, save_checkpoint, write_checkpoint};
+pub use checkpoint::{
+    Checkpoint, load_checkpoint, read_checkpoint, save_checkpoint, write_checkpoint,
+};

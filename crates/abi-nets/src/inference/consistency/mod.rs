@@ -3,9 +3,9 @@
 use super::chunked::map_draws;
 use super::time_mlp::{TimeMlp, TimeMlpSpec};
 use super::{InferenceNetwork, Mode};
+use crate::Activation;
 use crate::error::{NetError, NetResult};
 use crate::registry::InferenceConfig;
-use crate::Activation;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};

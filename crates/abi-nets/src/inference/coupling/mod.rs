@@ -3,15 +3,15 @@
 mod layer;
 pub mod spline;
 
-pub use layer::{Coupling, CouplingTransform};
 pub(crate) use layer::LN_E_MINUS_1;
+pub use layer::{Coupling, CouplingTransform};
 
 use super::chunked::map_draws;
 use super::permutation::{OrthogonalMixing, StoredPermutation};
 use super::{ActNorm, BaseDistribution, InferenceNetwork, Mode, Permutation};
+use crate::Activation;
 use crate::error::{NetError, NetResult};
 use crate::registry::InferenceConfig;
-use crate::Activation;
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -146,7 +146,10 @@ impl CouplingFlowConfig {
         if self.subnet_widths.contains(&0) {
             return Err(NetError::config(
                 "CouplingFlow",
-                format!("subnet widths must be positive, got {:?}", self.subnet_widths),
+                format!(
+                    "subnet widths must be positive, got {:?}",
+                    self.subnet_widths
+                ),
             ));
         }
         let split = dim / 2;

@@ -6,11 +6,11 @@ pub mod ot;
 use super::chunked::map_draws;
 use super::time_mlp::{TimeMlp, TimeMlpSpec, time_column};
 use super::{InferenceNetwork, Mode};
+use crate::Activation;
 use crate::error::{NetError, NetResult};
 use crate::registry::InferenceConfig;
-use crate::Activation;
-use ode::{OdeSolver, integrate};
 use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError, enable_grad, no_grad};
+use ode::{OdeSolver, integrate};
 use rand::{Rng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 

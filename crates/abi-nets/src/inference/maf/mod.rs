@@ -2,9 +2,9 @@
 
 use super::chunked::map_draws;
 use super::{BaseDistribution, InferenceNetwork, Mode, Permutation, StoredPermutation};
+use crate::Activation;
 use crate::error::{NetError, NetResult};
 use crate::registry::InferenceConfig;
-use crate::Activation;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};

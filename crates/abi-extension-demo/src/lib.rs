@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+mod gaussian;
+
+pub use gaussian::{ConditionalGaussian, ConditionalGaussianConfig};
