@@ -4,6 +4,10 @@ use crate::error::{AdapterError, Result};
 use abi_sim::{Array, Batch};
 use ndarray::ArrayD;
 
+/// Separates a group's name from its members' names: group `g` is the entries `g/<member>`
+/// (see [`Adapter::group`](crate::Adapter::group)).
+pub const GROUP_SEPARATOR: &str = "/";
+
 /// Named arrays in order, without the batch-row invariant of a [`Batch`] (an adapter may
 /// broadcast, split and reshape on the way to the network roles).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,6 +87,32 @@ impl Data {
     /// Whether there is no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The members of group `name` (the entries `name/<member>`), named by member, in order;
+    /// empty when there is no such group. A fusion network takes its inputs from here.
+    pub fn group(&self, name: &str) -> Data {
+        let prefix = format!("{name}{GROUP_SEPARATOR}");
+        Data {
+            entries: self
+                .entries
+                .iter()
+                .filter_map(|(n, a)| {
+                    n.strip_prefix(&prefix)
+                        .filter(|m| !m.is_empty())
+                        .map(|m| (m.to_string(), a.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The member names of group `name`, in order.
+    pub(crate) fn group_members(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name}{GROUP_SEPARATOR}");
+        self.names()
+            .filter_map(|n| n.strip_prefix(&prefix).filter(|m| !m.is_empty()))
+            .map(String::from)
+            .collect()
     }
 
     /// Keeps only the named entries (in their current order).
