@@ -167,18 +167,8 @@ pub fn train<B: Backend>(
         state.next_epoch = epoch + 1;
         let stop = cfg.patience.is_some_and(|p| state.wait >= p);
         let last = stop || epoch + 1 == cfg.epochs;
-        if let Some(dir) = &cfg.checkpoint_dir {
-            if (epoch + 1) % cfg.checkpoint_every == 0 && !last {
-                checkpoint::save(
-                    dir,
-                    store,
-                    optimizer.as_ref(),
-                    &state,
-                    &history,
-                    cfg.epochs,
-                    bpe,
-                )?;
-            }
+        if (epoch + 1) % cfg.checkpoint_every == 0 && !last {
+            checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
         }
         bar.set_message(format!(
             "epoch {}/{} loss {:.4}{} lr {:.1e}",
@@ -194,17 +184,7 @@ pub fn train<B: Backend>(
         }
         if callback.on_epoch_end(&record).is_break() {
             interrupted = true;
-            if let Some(dir) = &cfg.checkpoint_dir {
-                checkpoint::save(
-                    dir,
-                    store,
-                    optimizer.as_ref(),
-                    &state,
-                    &history,
-                    cfg.epochs,
-                    bpe,
-                )?;
-            }
+            checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
             break;
         }
     }
@@ -217,19 +197,32 @@ pub fn train<B: Backend>(
             history.best_epoch = state.best_epoch;
         }
         state.finished = true;
-        if let Some(dir) = &cfg.checkpoint_dir {
-            checkpoint::save(
-                dir,
-                store,
-                optimizer.as_ref(),
-                &state,
-                &history,
-                cfg.epochs,
-                bpe,
-            )?;
-        }
+        checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
     }
     Ok((history, optimizer))
+}
+
+/// Writes a checkpoint when `cfg` names a folder for them.
+fn checkpoint_to<B: Backend>(
+    cfg: &TrainConfig,
+    store: &ParamStore<B>,
+    optimizer: &dyn Optimizer<B>,
+    state: &Progress<B>,
+    history: &History,
+    batches_per_epoch: usize,
+) -> Result<()> {
+    match &cfg.checkpoint_dir {
+        Some(dir) => checkpoint::save(
+            dir,
+            store,
+            optimizer,
+            state,
+            history,
+            cfg.epochs,
+            batches_per_epoch,
+        ),
+        None => Ok(()),
+    }
 }
 
 fn deep_copy<B: Backend>(

@@ -316,3 +316,24 @@ impl<B: Backend> Registry<B> {
         Ok((net, resolved))
     }
 }
+
+/// Implements [`InferenceConfig`] for a settings type whose inherent
+/// `build(&self, path, dim, cond_dim, rng) -> NetResult<Network<B>>` builds the network.
+macro_rules! inference_config {
+    ($config:ty, $name:literal) => {
+        impl $crate::registry::InferenceConfig for $config {
+            const NAME: &'static str = $name;
+
+            fn build_network<B: abi_tensor::Backend>(
+                &self,
+                path: &abi_tensor::ParamPath<B>,
+                dim: usize,
+                cond_dim: usize,
+                mut rng: &mut dyn rand::RngCore,
+            ) -> $crate::error::NetResult<Box<dyn $crate::inference::InferenceNetwork<B>>> {
+                Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
+            }
+        }
+    };
+}
+pub(crate) use inference_config;

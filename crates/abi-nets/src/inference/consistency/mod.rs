@@ -5,7 +5,6 @@ use super::time_mlp::{TimeMlp, TimeMlpSpec};
 use super::{InferenceNetwork, Mode};
 use crate::Activation;
 use crate::error::{NetError, NetResult};
-use crate::registry::InferenceConfig;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -235,19 +234,7 @@ impl<B: Backend> ConsistencyModel<B> {
     }
 }
 
-impl InferenceConfig for ConsistencyModelConfig {
-    const NAME: &'static str = "consistency_model";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        dim: usize,
-        cond_dim: usize,
-        mut rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
-        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
-    }
-}
+crate::registry::inference_config!(ConsistencyModelConfig, "consistency_model");
 
 impl<B: Backend> InferenceNetwork<B> for ConsistencyModel<B> {
     fn dim(&self) -> usize {

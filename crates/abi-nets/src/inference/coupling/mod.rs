@@ -11,7 +11,6 @@ use super::permutation::{OrthogonalMixing, StoredPermutation};
 use super::{ActNorm, BaseDistribution, InferenceNetwork, Mode, Permutation};
 use crate::Activation;
 use crate::error::{NetError, NetResult};
-use crate::registry::InferenceConfig;
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -203,19 +202,7 @@ impl CouplingFlowConfig {
     }
 }
 
-impl InferenceConfig for CouplingFlowConfig {
-    const NAME: &'static str = "coupling_flow";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        dim: usize,
-        cond_dim: usize,
-        mut rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
-        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
-    }
-}
+crate::registry::inference_config!(CouplingFlowConfig, "coupling_flow");
 
 impl<B: Backend> CouplingFlow<B> {
     /// The settings it was built with.

@@ -8,7 +8,6 @@ use super::time_mlp::{TimeMlp, TimeMlpSpec, time_column};
 use super::{InferenceNetwork, Mode};
 use crate::Activation;
 use crate::error::{NetError, NetResult};
-use crate::registry::InferenceConfig;
 use abi_tensor::{Backend, Init, ParamPath, Result, Tensor, TensorError, enable_grad, no_grad};
 use ode::{OdeSolver, integrate};
 use rand::{Rng, RngCore, SeedableRng};
@@ -250,19 +249,7 @@ impl<B: Backend> FlowMatching<B> {
     }
 }
 
-impl InferenceConfig for FlowMatchingConfig {
-    const NAME: &'static str = "flow_matching";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        dim: usize,
-        cond_dim: usize,
-        mut rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
-        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
-    }
-}
+crate::registry::inference_config!(FlowMatchingConfig, "flow_matching");
 
 impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
     fn dim(&self) -> usize {

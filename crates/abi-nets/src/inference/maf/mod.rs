@@ -4,7 +4,6 @@ use super::chunked::map_draws;
 use super::{BaseDistribution, InferenceNetwork, Mode, Permutation, StoredPermutation};
 use crate::Activation;
 use crate::error::{NetError, NetResult};
-use crate::registry::InferenceConfig;
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor, TensorError, no_grad};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -252,19 +251,7 @@ fn rand_chacha_from(rng: &mut impl Rng) -> rand_chacha::ChaCha8Rng {
     <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(rng.random())
 }
 
-impl InferenceConfig for MafConfig {
-    const NAME: &'static str = "maf";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        dim: usize,
-        cond_dim: usize,
-        mut rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn InferenceNetwork<B>>> {
-        Ok(Box::new(self.build(path, dim, cond_dim, &mut rng)?))
-    }
-}
+crate::registry::inference_config!(MafConfig, "maf");
 
 impl<B: Backend> Maf<B> {
     /// `x → z` and `log |det ∂z/∂x|` per row.
