@@ -97,10 +97,18 @@ pub fn save_model<B: Backend, S: Serialize>(
 /// transforms, which are saved by name only.
 ///
 /// ```
+/// use abi_adapter::CustomTransform;
 /// use abi_approx::LoadOptions;
 /// use abi_ndarray::NdArray;
-/// let options = LoadOptions::<NdArray>::new()
-///     .custom("double", |x: &ndarray::ArrayD<f64>| Ok(x * 2.0));
+/// use ndarray::ArrayD;
+///
+/// struct Double;
+/// impl CustomTransform for Double {
+///     fn forward(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>, String> {
+///         Ok(x * 2.0)
+///     }
+/// }
+/// let options = LoadOptions::<NdArray>::new().custom("double", Double);
 /// assert!(options.registry().inference_names().contains(&"maf"));
 /// ```
 pub struct LoadOptions<B: Backend> {

@@ -4,9 +4,10 @@
 
 use abi_adapter::Adapter;
 use abi_approx::dataset::{Dataset, OfflineDataset};
+use abi_adapter::CustomTransform;
 use abi_approx::{
-    ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord, SampleOptions,
-    TrainConfig, Trainable, train,
+    ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord, LoadOptions,
+    SampleOptions, ScheduleChoice, TrainConfig, Trainable, train,
 };
 use abi_ndarray::{Cpu, NdArray};
 use abi_nets::Mode;
@@ -335,4 +336,73 @@ fn bad_input_is_a_clear_error() {
     assert!(OfflineDataset::new(Batch::new(), 8, 0).is_err());
     assert!(OfflineDataset::new(data.clone(), 0, 0).is_err());
     let _ = OfflineDataset::new(data, 8, 0).unwrap().batches_per_epoch();
+}
+
+/// `x ↦ x³`, a custom adapter function (saved by name only).
+struct Cube;
+
+impl CustomTransform for Cube {
+    fn forward(&self, x: &ArrayD<f64>) -> Result<ArrayD<f64>, String> {
+        Ok(x.mapv(|v| v * v * v))
+    }
+}
+
+#[test]
+fn a_model_with_a_custom_transform_names_the_function_it_needs_to_load() {
+    let data = moons(300, 9);
+    let adapter = Adapter::new()
+        .custom("cube", &["x"], Cube)
+        .standardize(&["theta", "x"])
+        .rename("theta", "inference_variables")
+        .rename("x", "inference_conditions");
+    let model = ContinuousApproximatorBuilder::new(adapter)
+        .inference_network(small_flow())
+        .build::<NdArray>(&data, &Cpu)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    model.save(dir.path()).unwrap();
+    let err = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap_err();
+    assert!(err.to_string().contains("cube"), "{err}");
+    let loaded = ContinuousApproximator::<NdArray>::load_with(
+        dir.path(),
+        &Cpu,
+        &LoadOptions::new().custom("cube", Cube),
+    )
+    .unwrap();
+    let obs = data.slice(0, 2).unwrap();
+    assert_eq!(model.log_prob(&obs).unwrap(), loaded.log_prob(&obs).unwrap());
+}
+
+#[test]
+fn the_schedule_and_optimiser_are_selectable() {
+    let data = moons(256, 10);
+    let lrs = |schedule: ScheduleChoice| {
+        let mut a = approximator(&data);
+        let cfg = TrainConfig::new(10)
+            .learning_rate(1e-3)
+            .patience(None)
+            .schedule(schedule)
+            .quiet();
+        a.fit(&mut OfflineDataset::new(data.clone(), 64, 0).unwrap(), &cfg)
+            .unwrap()
+            .epochs
+            .iter()
+            .map(|e| e.learning_rate)
+            .collect::<Vec<f64>>()
+    };
+    assert!(lrs(ScheduleChoice::Constant).iter().all(|&lr| lr == 1e-3));
+    let one_cycle = lrs(ScheduleChoice::OneCycle { pct_start: 0.3 });
+    let peak = one_cycle.iter().cloned().fold(0.0, f64::max);
+    assert!(peak > 9e-4 && one_cycle[0] < peak && one_cycle[9] < 1e-6, "{one_cycle:?}");
+    let cosine = lrs(ScheduleChoice::default());
+    assert!(cosine.windows(2).all(|w| w[1] <= w[0]), "{cosine:?}");
+    let mut a = approximator(&data);
+    let sgd = TrainConfig::new(2)
+        .optimizer(abi_approx::OptimizerChoice::Sgd { momentum: 0.9 })
+        .quiet();
+    assert!(a.fit(&mut OfflineDataset::new(data.clone(), 64, 0).unwrap(), &sgd).is_ok());
+    let bad = TrainConfig::new(2)
+        .schedule(ScheduleChoice::OneCycle { pct_start: 1.5 })
+        .quiet();
+    assert!(a.fit(&mut OfflineDataset::new(data, 64, 0).unwrap(), &bad).is_err());
 }

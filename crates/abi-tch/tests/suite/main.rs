@@ -4,6 +4,7 @@ mod conformance_f32;
 mod conformance_f64;
 mod cross_backend;
 mod parity;
+mod two_approximators;
 
 /// The CPU device with libtorch on one thread: its spinning OpenMP threads are slow on a
 /// busy two-core machine.
