@@ -57,7 +57,7 @@ pub(crate) fn cat(shapes: &[Vec<usize>], axis: usize) -> Result<()> {
 /// `start..start + len` lies within `axis`.
 pub(crate) fn narrow(shape: &[usize], axis: usize, start: usize, len: usize) -> Result<()> {
     check_axis("narrow", axis, shape.len())?;
-    let end = start.checked_add(len).unwrap_or(usize::MAX);
+    let end = start.saturating_add(len);
     if end > shape[axis] {
         return Err(TensorError::IndexOutOfRange {
             op: "narrow",
