@@ -7,17 +7,14 @@
 
 use crate::tensor::TchTensor;
 use crate::{Tch, TchFloat, tch_error};
-use abi_tensor::{Gradients, Result, TensorError, TensorId};
+use abi_tensor::{Gradients, Result, TensorId};
 
-/// `seedᵀ ∂output/∂leaf` for every live tracked leaf `output` was computed from. The seed's
-/// shape was checked by `Tensor::backward_with`.
+/// `seedᵀ ∂output/∂leaf` for every live tracked leaf `output` was computed from. That
+/// `output` is tracked and `seed` has its shape was checked by `Tensor::backward_with`.
 pub(crate) fn backward<E: TchFloat>(
     output: &TchTensor,
     seed: &TchTensor,
 ) -> Result<Gradients<Tch<E>>> {
-    if !output.as_tch().requires_grad() {
-        return Err(TensorError::NotTracked);
-    }
     let mut grads = Gradients::new();
     let leaves = output.leaves().map(|set| set.live()).unwrap_or_default();
     if leaves.is_empty() {

@@ -162,8 +162,9 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     fn is_tracked(x: &Self::Tensor) -> bool;
     /// A stable identity for looking a tensor's gradient up in [`Gradients`].
     fn id(x: &Self::Tensor) -> TensorId;
-    /// Reverse-mode sweep from `output` with the vector `seed` (same shape as `output`):
-    /// returns `seedᵀ ∂output/∂leaf` for every tracked leaf `output` depends on.
+    /// Reverse-mode sweep from the tracked `output` with the vector `seed` (same shape as
+    /// `output`; both checked by [`Tensor::backward_with`]): returns `seedᵀ ∂output/∂leaf` for
+    /// every tracked leaf `output` depends on.
     fn backward(output: &Self::Tensor, seed: &Self::Tensor) -> Result<Gradients<Self>>;
     /// Whether operations on this thread currently record history.
     fn grad_enabled() -> bool;
