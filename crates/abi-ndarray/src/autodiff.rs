@@ -2,7 +2,7 @@
 
 use crate::tensor::NdTensor;
 use crate::{NdArray, NdFloat};
-use abi_tensor::{Gradients, Result, TensorError, TensorId};
+use abi_tensor::{Gradients, Result, TensorId};
 use ndarray::ArrayD;
 use std::collections::{HashMap, HashSet};
 
@@ -53,9 +53,6 @@ pub(crate) fn backward<F: NdFloat>(
     output: &NdTensor<F>,
     seed: &NdTensor<F>,
 ) -> Result<Gradients<NdArray<F>>> {
-    if !output.tracked() {
-        return Err(TensorError::NotTracked);
-    }
     let order = topological_order(output);
     let mut grads: HashMap<u64, ArrayD<F>> = HashMap::new();
     grads.insert(output.node.id, seed.array().clone());

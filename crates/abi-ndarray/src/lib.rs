@@ -138,13 +138,11 @@ impl<F: NdFloat> Backend for NdArray<F> {
     }
 
     fn from_vec(data: Vec<F>, shape: &[usize], _device: &Cpu) -> Result<NdTensor<F>> {
-        let len = data.len();
         ArrayD::from_shape_vec(IxDyn(shape), data)
             .map(NdTensor::constant)
-            .map_err(|_| TensorError::DataLength {
-                op: "from_vec",
-                len,
-                shape: shape.to_vec(),
+            .map_err(|e| TensorError::Backend {
+                backend: Self::name(),
+                reason: format!("from_vec: {e}"),
             })
     }
 
@@ -215,12 +213,6 @@ impl<F: NdFloat> Backend for NdArray<F> {
     }
 
     fn cat(xs: &[NdTensor<F>], axis: usize) -> Result<NdTensor<F>> {
-        if xs.is_empty() {
-            return Err(TensorError::InvalidArgument {
-                op: "cat",
-                reason: "no tensors to concatenate".into(),
-            });
-        }
         kernels::shape::cat(xs, axis)
     }
 

@@ -1,58 +1,22 @@
 //! Reverse mode through libtorch's autograd engine, reported as abi [`Gradients`].
 //!
-//! libtorch computes gradients for the inputs one names, so the backend keeps a registry of
-//! the live tracked leaves ([`Backend::track`](abi_tensor::Backend::track)); a backward
-//! sweep asks the engine for the gradients of all of them and keeps those the output depends
-//! on. The registry holds weak references: a leaf leaves it when its last clone is dropped.
+//! libtorch computes gradients for the inputs one names. Every tracked tensor carries the set
+//! of tracked leaves it was computed from ([`TchTensor`]), so a backward sweep names exactly
+//! the leaves of its own graph: two models in one process, or on two threads, never see each
+//! other's tensors and share no lock.
 
-use crate::tensor::{Inner, TchTensor};
+use crate::tensor::TchTensor;
 use crate::{Tch, TchFloat, tch_error};
-use abi_tensor::{Gradients, Result, TensorError, TensorId};
-use std::sync::{Mutex, Weak};
+use abi_tensor::{Gradients, Result, TensorId};
 
-static LEAVES: Mutex<Vec<Weak<Inner>>> = Mutex::new(Vec::new());
-
-/// Records a new tracked leaf.
-pub(crate) fn register(leaf: &TchTensor) {
-    let mut leaves = LEAVES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    // drop dead entries whenever the list has doubled since the last sweep
-    if leaves.len() >= 64 && leaves.len().is_power_of_two() {
-        leaves.retain(|w| w.strong_count() > 0);
-    }
-    leaves.push(leaf.downgrade());
-}
-
-fn live_leaves() -> Vec<TchTensor> {
-    let mut leaves = LEAVES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    leaves.retain(|w| w.strong_count() > 0);
-    leaves
-        .iter()
-        .filter_map(Weak::upgrade)
-        .map(TchTensor::from_inner)
-        .collect()
-}
-
+/// `seedᵀ ∂output/∂leaf` for every live tracked leaf `output` was computed from. That
+/// `output` is tracked and `seed` has its shape was checked by `Tensor::backward_with`.
 pub(crate) fn backward<E: TchFloat>(
     output: &TchTensor,
     seed: &TchTensor,
 ) -> Result<Gradients<Tch<E>>> {
-    let (out_shape, seed_shape) = (output.dims(), seed.dims());
-    if out_shape != seed_shape {
-        return Err(TensorError::ShapeMismatch {
-            op: "backward",
-            lhs: out_shape,
-            rhs: seed_shape,
-        });
-    }
-    if !output.as_tch().requires_grad() {
-        return Err(TensorError::NotTracked);
-    }
-    let leaves = live_leaves();
     let mut grads = Gradients::new();
+    let leaves = output.leaves().map(|set| set.live()).unwrap_or_default();
     if leaves.is_empty() {
         return Ok(grads);
     }

@@ -4,36 +4,6 @@ use crate::tensor::TchTensor;
 use abi_tensor::{BinaryOp, CmpOp, UnaryOp};
 use tch::{Kind, TchError, Tensor};
 
-pub(crate) fn unary_name(op: UnaryOp) -> &'static str {
-    match op {
-        UnaryOp::Neg => "neg",
-        UnaryOp::Exp => "exp",
-        UnaryOp::Log => "log",
-        UnaryOp::Sqrt => "sqrt",
-        UnaryOp::Abs => "abs",
-        UnaryOp::Tanh => "tanh",
-        UnaryOp::Sigmoid => "sigmoid",
-        UnaryOp::Relu => "relu",
-        UnaryOp::Gelu => "gelu",
-        UnaryOp::Silu => "silu",
-        UnaryOp::Mish => "mish",
-        UnaryOp::HardSilu => "hard_silu",
-        UnaryOp::Elu(_) => "elu",
-        UnaryOp::Softplus => "softplus",
-        UnaryOp::Log1p => "log1p",
-        UnaryOp::Expm1 => "expm1",
-        UnaryOp::Sin => "sin",
-        UnaryOp::Cos => "cos",
-        UnaryOp::Asinh => "asinh",
-        UnaryOp::Square => "square",
-        UnaryOp::Recip => "recip",
-        UnaryOp::Powf(_) => "powf",
-        UnaryOp::AddScalar(_) => "add_scalar",
-        UnaryOp::MulScalar(_) => "mul_scalar",
-        UnaryOp::Clamp { .. } => "clamp",
-    }
-}
-
 pub(crate) fn unary(op: UnaryOp, x: &Tensor, kind: Kind) -> Result<Tensor, TchError> {
     match op {
         UnaryOp::Neg => x.f_neg(),
@@ -79,17 +49,6 @@ pub(crate) fn unary(op: UnaryOp, x: &Tensor, kind: Kind) -> Result<Tensor, TchEr
     }
 }
 
-pub(crate) fn binary_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::Div => "div",
-        BinaryOp::Minimum => "minimum",
-        BinaryOp::Maximum => "maximum",
-    }
-}
-
 pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor, TchError> {
     match op {
         BinaryOp::Add => a.f_add(b),
@@ -124,4 +83,10 @@ pub(crate) fn compare(op: CmpOp, a: &Tensor, b: &Tensor, kind: Kind) -> Result<T
 /// `true` where the mask tensor is non-zero.
 pub(crate) fn truth(mask: &TchTensor) -> Result<Tensor, TchError> {
     mask.as_tch().f_ne(0.0)
+}
+
+/// An index tensor (integer values in range, checked by `Tensor::gather` /
+/// `Tensor::scatter_add`) as libtorch's `int64` index.
+pub(crate) fn positions(index: &TchTensor) -> Result<Tensor, TchError> {
+    index.as_tch().f_to_dtype(Kind::Int64, false, false)
 }

@@ -1,7 +1,8 @@
-//! [`TchTensor`]: a libtorch tensor shared behind an `Arc`, with a stable identity.
+//! [`TchTensor`]: a libtorch tensor shared behind an `Arc`, with a stable identity and the set
+//! of tracked leaves its value depends on.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -17,38 +18,118 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 ///   from several threads only reads it; libtorch reference-counts storage atomically.
 ///   The one mutation, marking a fresh leaf as requiring gradients, happens in
 ///   the backend's `track` before the handle is shared.
+/// - **Leaves**: a tracked tensor knows the tracked leaves ([`Backend::track`]) it was
+///   computed from, so a backward sweep asks libtorch for exactly the gradients of its own
+///   graph; no registry is shared between models or threads. A tensor wrapped with
+///   [`TchTensor::new`] starts a graph of its own: if it requires gradients, make it a leaf
+///   with `track` to have them reported.
 ///
 /// [`Backend`]: abi_tensor::Backend
 /// [`Backend::id`]: abi_tensor::Backend::id
+/// [`Backend::track`]: abi_tensor::Backend::track
 #[derive(Clone)]
 pub struct TchTensor {
     inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
-    pub(crate) tensor: tch::Tensor,
-    pub(crate) id: u64,
+    tensor: tch::Tensor,
+    id: u64,
+    /// The tracked leaves the value depends on, sorted by identity (`None` when untracked).
+    leaves: Option<LeafSet>,
 }
 
 // SAFETY: see the type's documentation: the wrapped handle is never mutated once shared, and
 // libtorch's read paths and autograd engine are thread-safe.
 unsafe impl Sync for Inner {}
 
+/// One tracked leaf, held weakly: a leaf whose every handle is gone has no gradient to report.
+#[derive(Clone)]
+pub(crate) struct Leaf {
+    id: u64,
+    tensor: Weak<Inner>,
+}
+
+/// Tracked leaves sorted by identity, without repeats; shared between the tensors of a graph
+/// (most operations pass their input's set on unchanged).
+#[derive(Clone)]
+pub(crate) struct LeafSet(Arc<[Leaf]>);
+
+impl LeafSet {
+    /// The union of the sets of `inputs`; `None` when none of them has leaves.
+    fn union<'a>(inputs: impl IntoIterator<Item = &'a LeafSet>) -> Option<LeafSet> {
+        let sets: Vec<&LeafSet> = inputs.into_iter().collect();
+        let largest = *sets.iter().max_by_key(|s| s.0.len())?;
+        if sets.iter().all(|s| Arc::ptr_eq(&s.0, &largest.0)) {
+            return Some(largest.clone());
+        }
+        let mut all: Vec<Leaf> = sets.iter().flat_map(|s| s.0.iter().cloned()).collect();
+        all.sort_unstable_by_key(|l| l.id);
+        all.dedup_by_key(|l| l.id);
+        // the union contains the largest set: equal sizes mean it is that set
+        if all.len() == largest.0.len() {
+            return Some(largest.clone());
+        }
+        Some(LeafSet(all.into()))
+    }
+
+    /// The leaves that still exist.
+    pub(crate) fn live(&self) -> Vec<TchTensor> {
+        self.0
+            .iter()
+            .filter_map(|l| l.tensor.upgrade())
+            .map(|inner| TchTensor { inner })
+            .collect()
+    }
+}
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 impl TchTensor {
-    /// Wraps a libtorch tensor under a fresh identity.
+    /// Wraps a libtorch tensor under a fresh identity, as the start of a graph (no leaves).
     pub fn new(tensor: tch::Tensor) -> Self {
         Self {
             inner: Arc::new(Inner {
                 tensor,
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                id: next_id(),
+                leaves: None,
             }),
         }
     }
 
-    /// A new leaf that requires gradients, sharing `tensor`'s storage (not its history).
+    /// The result of an operation on `inputs`: when libtorch recorded it (it requires
+    /// gradients), it depends on the union of the inputs' leaves.
+    pub(crate) fn result(tensor: tch::Tensor, inputs: &[&TchTensor]) -> Self {
+        let leaves = if tensor.requires_grad() {
+            LeafSet::union(inputs.iter().filter_map(|t| t.inner.leaves.as_ref()))
+        } else {
+            None
+        };
+        Self {
+            inner: Arc::new(Inner {
+                tensor,
+                id: next_id(),
+                leaves,
+            }),
+        }
+    }
+
+    /// A new leaf that requires gradients, sharing `tensor`'s storage (not its history); its
+    /// leaf set is itself.
     pub(crate) fn leaf(tensor: &tch::Tensor) -> Self {
-        let leaf = tensor.detach().set_requires_grad(true);
-        Self::new(leaf)
+        let tensor = tensor.detach().set_requires_grad(true);
+        let id = next_id();
+        let inner = Arc::new_cyclic(|me| Inner {
+            tensor,
+            id,
+            leaves: Some(LeafSet(Arc::new([Leaf {
+                id,
+                tensor: me.clone(),
+            }]))),
+        });
+        Self { inner }
     }
 
     /// The libtorch tensor (for code that calls `tch` directly; do not mutate it in place).
@@ -61,12 +142,9 @@ impl TchTensor {
         self.inner.id
     }
 
-    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
-        Arc::downgrade(&self.inner)
-    }
-
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
-        Self { inner }
+    /// The tracked leaves this tensor depends on.
+    pub(crate) fn leaves(&self) -> Option<&LeafSet> {
+        self.inner.leaves.as_ref()
     }
 
     /// The shape as `usize`s.

@@ -18,7 +18,16 @@ use std::fmt::Debug;
 ///   otherwise (comparisons, `searchsorted`, index tensors). An operation records its history
 ///   only when gradient recording is enabled ([`Backend::grad_enabled`]) and at least one input
 ///   is tracked; otherwise it builds no graph at all.
-/// - Binary operations broadcast as NumPy does. Shape errors are returned, never panics.
+/// - Binary operations broadcast as NumPy does.
+/// - **Arguments arrive checked.** The [`Tensor<B>`](crate::Tensor) methods check shapes,
+///   axes, indices and settings once, for every backend, and return typed errors naming the
+///   operation ([`UnaryOp::name`], ...) and the shapes; only then do they call these
+///   functions. A kernel may therefore assume: broadcastable operands; axes in range, and
+///   axis lists sorted without repeats (`reduce`, `flip`); a true permutation; a non-empty,
+///   compatible `cat`; ranges and positions within their axis, including every value of an
+///   index tensor; matching matrix, bias, spline and optimiser shapes. Backends write kernels
+///   only. Called directly with arguments outside this contract, a kernel may return a
+///   backend error or panic (never undefined behaviour).
 /// - Index tensors (for `gather`, `scatter_add`, and the output of `searchsorted`) hold
 ///   integer values stored in the element type; they are exact up to 2^24 in `f32`.
 /// - The conformance kit (`abi_tensor::conformance`, feature `conformance`) checks all of this;
@@ -36,7 +45,7 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
 
     // ---- creation and data access --------------------------------------------------------
 
-    /// A tensor of `shape` holding `data` in row-major order.
+    /// A tensor of `shape` holding `data` (exactly as many elements) in row-major order.
     fn from_vec(
         data: Vec<Self::Elem>,
         shape: &[usize],
@@ -80,7 +89,8 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
             None => Ok(y),
         }
     }
-    /// A reduction over `axes` (checked, any order), keeping unit axes when `keepdim`.
+    /// A reduction over `axes` (sorted, no repeats, possibly none), keeping unit axes when
+    /// `keepdim`.
     fn reduce(
         op: ReduceOp,
         x: &Self::Tensor,
@@ -98,7 +108,7 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     fn permute(x: &Self::Tensor, perm: &[usize]) -> Result<Self::Tensor>;
     /// Broadcasts to `shape` (NumPy rules).
     fn broadcast_to(x: &Self::Tensor, shape: &[usize]) -> Result<Self::Tensor>;
-    /// Concatenates along `axis`; all other axes must agree.
+    /// Concatenates (at least one tensor) along `axis`; all other axes agree.
     fn cat(xs: &[Self::Tensor], axis: usize) -> Result<Self::Tensor>;
     /// The slice `start..start + len` of `axis`.
     fn narrow(x: &Self::Tensor, axis: usize, start: usize, len: usize) -> Result<Self::Tensor>;
@@ -113,7 +123,7 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
         index: &Self::Tensor,
         src: &Self::Tensor,
     ) -> Result<Self::Tensor>;
-    /// Reverses the order of elements along each of `axes`.
+    /// Reverses the order of elements along each of `axes` (sorted, no repeats).
     fn flip(x: &Self::Tensor, axes: &[usize]) -> Result<Self::Tensor>;
     /// For each value, the index into the last axis of `sorted` where it would be inserted to
     /// keep the order: the first such index (`right = false`) or the last (`right = true`).
@@ -152,8 +162,9 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     fn is_tracked(x: &Self::Tensor) -> bool;
     /// A stable identity for looking a tensor's gradient up in [`Gradients`].
     fn id(x: &Self::Tensor) -> TensorId;
-    /// Reverse-mode sweep from `output` with the vector `seed` (same shape as `output`):
-    /// returns `seedᵀ ∂output/∂leaf` for every tracked leaf `output` depends on.
+    /// Reverse-mode sweep from the tracked `output` with the vector `seed` (same shape as
+    /// `output`; both checked by [`Tensor::backward_with`]): returns `seedᵀ ∂output/∂leaf` for
+    /// every tracked leaf `output` depends on.
     fn backward(output: &Self::Tensor, seed: &Self::Tensor) -> Result<Gradients<Self>>;
     /// Whether operations on this thread currently record history.
     fn grad_enabled() -> bool;
@@ -173,9 +184,10 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
     // ---- fused optimiser kernels (optional) -----------------------------------------------
 
     /// One Adam / AdamW update of a parameter, untracked: returns the new
-    /// `(parameter, first moment, second moment)`. The moments are taken by value so a backend
-    /// can update their storage in place. The default composes tensor operations;
-    /// backends may fuse it into one pass.
+    /// `(parameter, first moment, second moment)`, all four of one shape (checked by
+    /// [`Tensor::adam_update`]). The moments are taken by value so a backend can update their
+    /// storage in place. The default composes tensor operations; backends may fuse it into
+    /// one pass.
     fn adam_update(
         param: &Self::Tensor,
         grad: &Self::Tensor,

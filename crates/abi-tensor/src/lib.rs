@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod backend;
+mod check;
 pub mod element;
 pub mod error;
 pub mod grad;
@@ -8,6 +9,7 @@ pub mod init;
 pub mod io;
 pub mod ops;
 pub mod optim;
+pub mod parallel;
 pub mod param;
 pub mod shape;
 pub mod spline;
@@ -23,7 +25,7 @@ pub mod conformance;
 pub use backend::Backend;
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
-pub use grad::{Gradients, TensorId, enable_grad, no_grad};
+pub use grad::{GradMode, Gradients, TensorId, enable_grad, no_grad};
 pub use init::Init;
 pub use ops::{AdamStep, BinaryOp, CmpOp, ReduceOp, UnaryOp};
 pub use param::{Param, ParamPath, ParamStore};

@@ -2,7 +2,8 @@
 //!
 //! Keeping the families as enums keeps the [`Backend`](crate::Backend) trait small: a backend
 //! writes one kernel and one gradient rule per family member, and new members are added without
-//! new trait methods.
+//! new trait methods. Each member's name for error messages is defined here, once
+//! ([`UnaryOp::name`], ...).
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,39 @@ pub enum UnaryOp {
     },
 }
 
+impl UnaryOp {
+    /// The operation's name in error messages, e.g. `"tanh"`, `"clamp"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "neg",
+            UnaryOp::Exp => "exp",
+            UnaryOp::Log => "log",
+            UnaryOp::Sqrt => "sqrt",
+            UnaryOp::Abs => "abs",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::Sigmoid => "sigmoid",
+            UnaryOp::Relu => "relu",
+            UnaryOp::Gelu => "gelu",
+            UnaryOp::Silu => "silu",
+            UnaryOp::Mish => "mish",
+            UnaryOp::HardSilu => "hard_silu",
+            UnaryOp::Elu(_) => "elu",
+            UnaryOp::Softplus => "softplus",
+            UnaryOp::Log1p => "log1p",
+            UnaryOp::Expm1 => "expm1",
+            UnaryOp::Sin => "sin",
+            UnaryOp::Cos => "cos",
+            UnaryOp::Asinh => "asinh",
+            UnaryOp::Square => "square",
+            UnaryOp::Recip => "recip",
+            UnaryOp::Powf(_) => "powf",
+            UnaryOp::AddScalar(_) => "add_scalar",
+            UnaryOp::MulScalar(_) => "mul_scalar",
+            UnaryOp::Clamp { .. } => "clamp",
+        }
+    }
+}
+
 /// Elementwise operations of two tensors, with NumPy broadcasting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BinaryOp {
@@ -81,6 +115,20 @@ pub enum BinaryOp {
     Minimum,
     /// elementwise maximum (the gradient goes to `a` on ties)
     Maximum,
+}
+
+impl BinaryOp {
+    /// The operation's name in error messages, e.g. `"add"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+            BinaryOp::Minimum => "minimum",
+            BinaryOp::Maximum => "maximum",
+        }
+    }
 }
 
 /// Comparisons producing a mask of ones and zeros (never tracked).
@@ -101,6 +149,18 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
+    /// The operation's name in error messages, e.g. `"lt"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
+            CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
+            CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
+        }
+    }
+
     /// Evaluates the comparison on two scalars.
     pub fn eval<F: PartialOrd>(self, a: F, b: F) -> bool {
         match self {
@@ -127,6 +187,19 @@ pub enum ReduceOp {
     Min,
     /// `ln Σ e^x`, computed stably
     LogSumExp,
+}
+
+impl ReduceOp {
+    /// The operation's name in error messages, e.g. `"sum"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Mean => "mean",
+            ReduceOp::Max => "max",
+            ReduceOp::Min => "min",
+            ReduceOp::LogSumExp => "logsumexp",
+        }
+    }
 }
 
 /// The constants of one Adam / AdamW update, as passed to [`Backend::adam_update`](crate::Backend::adam_update).

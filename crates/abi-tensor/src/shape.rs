@@ -44,6 +44,31 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     Ok(out)
 }
 
+/// The NumPy broadcast of two shapes that are known to broadcast (checked before with
+/// [`broadcast_shapes`]): what a kernel uses to size its output. Each output axis is the
+/// longer of the two.
+///
+/// ```
+/// use abi_tensor::shape::broadcast_of;
+/// assert_eq!(broadcast_of(&[4, 1, 3], &[5, 1]), vec![4, 5, 3]);
+/// ```
+pub fn broadcast_of(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let rank = a.len().max(b.len());
+    let at = |s: &[usize], i: usize| {
+        if i + s.len() >= rank {
+            s[i + s.len() - rank]
+        } else {
+            1
+        }
+    };
+    (0..rank)
+        .map(|i| {
+            let (da, db) = (at(a, i), at(b, i));
+            if da == 1 { db } else { da }
+        })
+        .collect()
+}
+
 /// Checks that `from` can be broadcast to `to` (NumPy rules, `to` at least as long).
 pub fn check_broadcast_to(op: &'static str, from: &[usize], to: &[usize]) -> Result<()> {
     let err = || TensorError::ShapeMismatch {
@@ -129,7 +154,8 @@ pub fn reduced_shape(shape: &[usize], axes: &[usize], keepdim: bool) -> Vec<usiz
     out
 }
 
-/// Output shape of a (batched) matrix product `[.., m, k] @ [.., k, n]` with broadcast batch axes.
+/// Output shape of a (batched) matrix product `[.., m, k] @ [.., k, n]` with broadcast batch
+/// axes, or a [`TensorError::ShapeMismatch`] naming `matmul`.
 ///
 /// ```
 /// use abi_tensor::shape::matmul_shape;

@@ -42,7 +42,8 @@ impl RqSpline {
     }
 }
 
-/// Checks the settings and that `raw` is `x`'s shape plus a last axis of `3K − 1`.
+/// Checks the settings and that `raw` is `x`'s shape plus a last axis of `3K − 1` (run by
+/// [`Tensor::rq_spline`] before the backend's kernel).
 pub fn check_rq_spline(x: &[usize], raw: &[usize], spec: &RqSpline) -> Result<()> {
     let valid = spec.bins >= 1
         && spec.bound.is_finite()
@@ -149,13 +150,14 @@ fn evaluate<B: Backend>(b: &Bin<B>, xi: &Tensor<B>) -> Result<(Tensor<B>, Tensor
 }
 
 /// The default [`Backend::rq_spline`], composed of the trait's other operations: the output
-/// `(2, .., d)` holds the mapped values, then `ln |∂out/∂in|`, elementwise.
+/// `(2, .., d)` holds the mapped values, then `ln |∂out/∂in|`, elementwise. Like every
+/// backend kernel it expects arguments checked with [`check_rq_spline`] (as
+/// [`Tensor::rq_spline`] does).
 pub fn rq_spline_composite<B: Backend>(
     v: &Tensor<B>,
     raw: &Tensor<B>,
     spec: &RqSpline,
 ) -> Result<Tensor<B>> {
-    check_rq_spline(&v.shape(), &raw.shape(), spec)?;
     let bound = spec.bound;
     let device = v.device();
     let lo = Tensor::<B>::scalar(-bound, &device)?;

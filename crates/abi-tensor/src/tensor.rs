@@ -274,6 +274,9 @@ impl<B: Backend> Tensor<B> {
                     .into(),
             });
         }
+        if !self.is_tracked() {
+            return Err(TensorError::NotTracked);
+        }
         let seed = Self::ones(&self.shape(), &self.device())?;
         B::backward(&self.raw, &seed.raw)
     }
@@ -286,6 +289,9 @@ impl<B: Backend> Tensor<B> {
                 lhs: self.shape(),
                 rhs: seed.shape(),
             });
+        }
+        if !self.is_tracked() {
+            return Err(TensorError::NotTracked);
         }
         B::backward(&self.raw, &seed.raw)
     }

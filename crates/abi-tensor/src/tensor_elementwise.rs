@@ -1,8 +1,10 @@
 //! Elementwise methods of [`Tensor<B>`] and the arithmetic operators.
 
 use crate::backend::Backend;
+use crate::check;
 use crate::error::Result;
 use crate::ops::{BinaryOp, CmpOp, UnaryOp};
+use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
 macro_rules! unary_methods {
@@ -65,6 +67,7 @@ impl<B: Backend> Tensor<B> {
 
     /// Applies a broadcasting binary operation.
     pub fn binary(&self, op: BinaryOp, other: &Self) -> Result<Self> {
+        broadcast_shapes(op.name(), &self.shape(), &other.shape())?;
         B::binary(op, self.raw(), other.raw()).map(Self::from_raw)
     }
 
@@ -150,6 +153,7 @@ impl<B: Backend> Tensor<B> {
 
     /// A mask comparing two broadcast tensors (untracked).
     pub fn compare(&self, op: CmpOp, other: &Self) -> Result<Self> {
+        broadcast_shapes(op.name(), &self.shape(), &other.shape())?;
         B::compare(op, self.raw(), other.raw()).map(Self::from_raw)
     }
 
@@ -180,6 +184,7 @@ impl<B: Backend> Tensor<B> {
 
     /// Picks `on_true` where `self` (a mask) is non-zero, else `on_false`; all broadcast.
     pub fn where_cond(&self, on_true: &Self, on_false: &Self) -> Result<Self> {
+        check::where_cond(&self.shape(), &on_true.shape(), &on_false.shape())?;
         B::where_cond(self.raw(), on_true.raw(), on_false.raw()).map(Self::from_raw)
     }
 }

@@ -1,7 +1,9 @@
-//! Composite network operations of [`Tensor<B>`]: convolution, dropout.
+//! Composite network operations of [`Tensor<B>`]: convolution, dropout, the Adam update.
 
 use crate::backend::Backend;
+use crate::check;
 use crate::error::{Result, TensorError};
+use crate::ops::AdamStep;
 use crate::tensor::Tensor;
 use rand::Rng;
 
@@ -98,5 +100,26 @@ impl<B: Backend> Tensor<B> {
         }
         let mask = Self::dropout_mask(&self.shape(), rate, rng, &self.device())?;
         self.mul(&mask)
+    }
+
+    /// One Adam / AdamW update of this parameter value ([`Backend::adam_update`], fused by
+    /// backends that can), untracked: returns the new `(value, first moment, second moment)`.
+    /// `grad`, `m` and `v` must have the value's shape; the moments are taken by value so a
+    /// backend can update their storage in place.
+    pub fn adam_update(
+        &self,
+        grad: &Self,
+        m: Self,
+        v: Self,
+        step: &AdamStep,
+    ) -> Result<(Self, Self, Self)> {
+        check::same_shapes(
+            "adam_update",
+            &self.shape(),
+            &[grad.shape(), m.shape(), v.shape()],
+        )?;
+        let (next, m, v) =
+            B::adam_update(self.raw(), grad.raw(), m.into_raw(), v.into_raw(), step)?;
+        Ok((Self::from_raw(next), Self::from_raw(m), Self::from_raw(v)))
     }
 }

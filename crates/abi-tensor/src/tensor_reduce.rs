@@ -1,15 +1,17 @@
 //! Reductions, softmax and matrix products of [`Tensor<B>`].
 
 use crate::backend::Backend;
+use crate::check;
 use crate::error::{Result, TensorError};
 use crate::ops::ReduceOp;
-use crate::shape::check_axes;
+use crate::shape::{check_axes, matmul_shape};
 use crate::tensor::Tensor;
 
 impl<B: Backend> Tensor<B> {
-    /// A reduction over `axes`.
+    /// A reduction over `axes` (in any order, each at most once).
     pub fn reduce(&self, op: ReduceOp, axes: &[usize], keepdim: bool) -> Result<Self> {
-        B::reduce(op, self.raw(), axes, keepdim).map(Self::from_raw)
+        let axes = check_axes(op.name(), axes, self.rank())?;
+        B::reduce(op, self.raw(), &axes, keepdim).map(Self::from_raw)
     }
 
     fn all_axes(&self) -> Vec<usize> {
@@ -83,20 +85,14 @@ impl<B: Backend> Tensor<B> {
     /// Matrix product of the last two axes with broadcast batch axes:
     /// `(.., m, k) @ (.., k, n) -> (.., m, n)`.
     pub fn matmul(&self, other: &Self) -> Result<Self> {
+        matmul_shape(&self.shape(), &other.shape())?;
         B::matmul(self.raw(), other.raw()).map(Self::from_raw)
     }
 
     /// Affine map `self @ w + b` of a matrix `(n, in)` with `w (in, out)` and `b (out)`.
     pub fn linear(&self, w: &Self, b: Option<&Self>) -> Result<Self> {
-        let (xs, ws) = (self.shape(), w.shape());
-        let bias_ok = b.is_none_or(|b| b.shape() == [ws.get(1).copied().unwrap_or(0)]);
-        if xs.len() != 2 || ws.len() != 2 || xs[1] != ws[0] || !bias_ok {
-            return Err(TensorError::ShapeMismatch {
-                op: "linear",
-                lhs: xs,
-                rhs: ws,
-            });
-        }
+        let bias = b.map(Tensor::shape);
+        check::linear(&self.shape(), &w.shape(), bias.as_deref())?;
         B::linear(self.raw(), w.raw(), b.map(|b| b.raw())).map(Self::from_raw)
     }
 

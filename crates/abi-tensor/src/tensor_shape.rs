@@ -1,8 +1,9 @@
 //! Shape and indexing methods of [`Tensor<B>`].
 
 use crate::backend::Backend;
+use crate::check;
 use crate::error::{Result, TensorError};
-use crate::shape::{check_axis, numel};
+use crate::shape::{check_axes, check_axis, check_broadcast_to, check_permutation, numel};
 use crate::tensor::Tensor;
 
 impl<B: Backend> Tensor<B> {
@@ -42,6 +43,7 @@ impl<B: Backend> Tensor<B> {
 
     /// Reorders the axes: output axis `i` is input axis `perm[i]`.
     pub fn permute(&self, perm: &[usize]) -> Result<Self> {
+        check_permutation("permute", perm, self.rank())?;
         B::permute(self.raw(), perm).map(Self::from_raw)
     }
 
@@ -70,6 +72,7 @@ impl<B: Backend> Tensor<B> {
 
     /// Broadcasts to `shape`.
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Self> {
+        check_broadcast_to("broadcast_to", &self.shape(), shape)?;
         B::broadcast_to(self.raw(), shape).map(Self::from_raw)
     }
 
@@ -119,12 +122,8 @@ impl<B: Backend> Tensor<B> {
 
     /// Concatenates tensors along `axis`.
     pub fn cat(xs: &[Tensor<B>], axis: usize) -> Result<Self> {
-        if xs.is_empty() {
-            return Err(TensorError::InvalidArgument {
-                op: "cat",
-                reason: "no tensors to concatenate".into(),
-            });
-        }
+        let shapes: Vec<Vec<usize>> = xs.iter().map(Tensor::shape).collect();
+        check::cat(&shapes, axis)?;
         let raws: Vec<B::Tensor> = xs.iter().map(|x| x.raw().clone()).collect();
         B::cat(&raws, axis).map(Self::from_raw)
     }
@@ -140,6 +139,7 @@ impl<B: Backend> Tensor<B> {
 
     /// The slice `start..start + len` of `axis`.
     pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Result<Self> {
+        check::narrow(&self.shape(), axis, start, len)?;
         B::narrow(self.raw(), axis, start, len).map(Self::from_raw)
     }
 
@@ -176,32 +176,41 @@ impl<B: Backend> Tensor<B> {
 
     /// Selects positions of `axis` (repeats allowed).
     pub fn index_select(&self, axis: usize, indices: &[usize]) -> Result<Self> {
+        check::index_select(&self.shape(), axis, indices)?;
         B::index_select(self.raw(), axis, indices).map(Self::from_raw)
     }
 
-    /// PyTorch-style gather along `axis` with an integer-valued index tensor.
+    /// PyTorch-style gather along `axis` with an integer-valued index tensor (its values are
+    /// checked on the host).
     pub fn gather(&self, axis: usize, index: &Self) -> Result<Self> {
+        check::index_tensor("gather", index, axis, &self.shape())?;
         B::gather(self.raw(), axis, index.raw()).map(Self::from_raw)
     }
 
-    /// PyTorch-style scatter-add of `src` into a copy of `self` along `axis`.
+    /// PyTorch-style scatter-add of `src` (shaped like `index`) into a copy of `self` along
+    /// `axis`.
     pub fn scatter_add(&self, axis: usize, index: &Self, src: &Self) -> Result<Self> {
+        check::index_tensor("scatter_add", index, axis, &self.shape())?;
+        check::same_shapes("scatter_add", &index.shape(), &[src.shape()])?;
         B::scatter_add(self.raw(), axis, index.raw(), src.raw()).map(Self::from_raw)
     }
 
     /// Reverses the given axes.
     pub fn flip(&self, axes: &[usize]) -> Result<Self> {
-        B::flip(self.raw(), axes).map(Self::from_raw)
+        let axes = check_axes("flip", axes, self.rank())?;
+        B::flip(self.raw(), &axes).map(Self::from_raw)
     }
 
     /// Inclusive cumulative sum along `axis`.
     pub fn cumsum(&self, axis: usize) -> Result<Self> {
+        check_axis("cumsum", axis, self.rank())?;
         B::cumsum(self.raw(), axis).map(Self::from_raw)
     }
 
     /// Insertion indices of `values` into the sorted last axis of `self` (see
     /// [`Backend::searchsorted`]).
     pub fn searchsorted(&self, values: &Self, right: bool) -> Result<Self> {
+        check::searchsorted(&self.shape(), &values.shape())?;
         B::searchsorted(self.raw(), values.raw(), right).map(Self::from_raw)
     }
 
@@ -215,7 +224,7 @@ impl<B: Backend> Tensor<B> {
                 reason: "boundaries must be 1-D".into(),
             });
         }
-        B::searchsorted(boundaries.raw(), self.raw(), right).map(Self::from_raw)
+        boundaries.searchsorted(self, right)
     }
 
     /// Zero-pads `axis` with `before` and `after` elements.

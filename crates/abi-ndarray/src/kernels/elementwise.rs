@@ -6,7 +6,7 @@ use super::{
 use crate::NdFloat;
 use crate::tensor::NdTensor;
 use abi_tensor::Element;
-use abi_tensor::shape::broadcast_shapes;
+use abi_tensor::shape::broadcast_of;
 use abi_tensor::{BinaryOp, CmpOp, Result, UnaryOp};
 use ndarray::{ArrayD, Zip};
 
@@ -215,15 +215,7 @@ pub(crate) fn binary<F: NdFloat>(
     a: &NdTensor<F>,
     b: &NdTensor<F>,
 ) -> Result<NdTensor<F>> {
-    let name = match op {
-        BinaryOp::Add => "add",
-        BinaryOp::Sub => "sub",
-        BinaryOp::Mul => "mul",
-        BinaryOp::Div => "div",
-        BinaryOp::Minimum => "minimum",
-        BinaryOp::Maximum => "maximum",
-    };
-    let shape = broadcast_shapes(name, a.array().shape(), b.array().shape())?;
+    let shape = broadcast_of(a.array().shape(), b.array().shape());
     let y = binary_forward(op, a.array(), b.array(), &shape);
     Ok(NdTensor::record(y, &[a, b], move |g_owned, _y, inputs| {
         let g = &g_owned;
@@ -298,7 +290,7 @@ pub(crate) fn compare<F: NdFloat>(
     a: &NdTensor<F>,
     b: &NdTensor<F>,
 ) -> Result<NdTensor<F>> {
-    let shape = broadcast_shapes("compare", a.array().shape(), b.array().shape())?;
+    let shape = broadcast_of(a.array().shape(), b.array().shape());
     let (av, bv) = (
         broadcast_view(a.array(), &shape),
         broadcast_view(b.array(), &shape),
@@ -316,8 +308,8 @@ pub(crate) fn where_cond<F: NdFloat>(
     a: &NdTensor<F>,
     b: &NdTensor<F>,
 ) -> Result<NdTensor<F>> {
-    let s = broadcast_shapes("where_cond", mask.array().shape(), a.array().shape())?;
-    let shape = broadcast_shapes("where_cond", &s, b.array().shape())?;
+    let s = broadcast_of(mask.array().shape(), a.array().shape());
+    let shape = broadcast_of(&s, b.array().shape());
     let m = broadcast_view(mask.array(), &shape);
     let y = Zip::from(&m)
         .and(&broadcast_view(a.array(), &shape))

@@ -3,8 +3,7 @@
 use crate::NdFloat;
 use crate::tensor::NdTensor;
 use abi_tensor::Element;
-use abi_tensor::shape::{check_axis, check_index_shape, index_position};
-use abi_tensor::{Result, TensorError};
+use abi_tensor::Result;
 use ndarray::{ArrayD, Axis, Dimension, IxDyn};
 
 pub(crate) fn index_select<F: NdFloat>(
@@ -13,14 +12,6 @@ pub(crate) fn index_select<F: NdFloat>(
     indices: &[usize],
 ) -> Result<NdTensor<F>> {
     let shape = x.array().shape().to_vec();
-    check_axis("index_select", axis, shape.len())?;
-    if let Some(&bad) = indices.iter().find(|&&i| i >= shape[axis]) {
-        return Err(TensorError::IndexOutOfRange {
-            op: "index_select",
-            index: bad,
-            len: shape[axis],
-        });
-    }
     let y = x.array().select(Axis(axis), indices);
     let indices = indices.to_vec();
     Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
@@ -34,22 +25,10 @@ pub(crate) fn index_select<F: NdFloat>(
     }))
 }
 
-/// Validates an index tensor for gather / scatter along `axis` of a tensor of `shape` and
-/// converts it to integer positions.
-fn positions<F: NdFloat>(
-    op: &'static str,
-    index: &ArrayD<F>,
-    axis: usize,
-    shape: &[usize],
-) -> Result<ArrayD<usize>> {
-    let is = index.shape();
-    check_index_shape(op, is, axis, shape)?;
-    let len = shape[axis];
-    let mut out = ArrayD::<usize>::zeros(IxDyn(is));
-    for (o, &v) in out.iter_mut().zip(index.iter()) {
-        *o = index_position(op, v.to_f64(), len)?;
-    }
-    Ok(out)
+/// An index tensor (integer values, checked by `Tensor::gather` / `Tensor::scatter_add`) as
+/// positions.
+fn positions<F: NdFloat>(index: &ArrayD<F>) -> ArrayD<usize> {
+    index.mapv(|v| v.to_f64() as usize)
 }
 
 /// `(rows, x width, index width)` when `x` and `pos` are standard-layout, indexed along
@@ -127,7 +106,7 @@ pub(crate) fn gather<F: NdFloat>(
     index: &NdTensor<F>,
 ) -> Result<NdTensor<F>> {
     let shape = x.array().shape().to_vec();
-    let pos = positions("gather", index.array(), axis, &shape)?;
+    let pos = positions(index.array());
     let y = gather_array(x.array(), axis, &pos);
     Ok(NdTensor::record(y, &[x], move |g_owned, _y, _| {
         let g = &g_owned;
@@ -143,15 +122,7 @@ pub(crate) fn scatter_add<F: NdFloat>(
     index: &NdTensor<F>,
     src: &NdTensor<F>,
 ) -> Result<NdTensor<F>> {
-    let shape = x.array().shape().to_vec();
-    let pos = positions("scatter_add", index.array(), axis, &shape)?;
-    if src.array().shape() != index.array().shape() {
-        return Err(TensorError::ShapeMismatch {
-            op: "scatter_add",
-            lhs: index.array().shape().to_vec(),
-            rhs: src.array().shape().to_vec(),
-        });
-    }
+    let pos = positions(index.array());
     let mut y = x.array().to_owned();
     scatter_add_into(
         &mut y,
@@ -193,14 +164,6 @@ pub(crate) fn searchsorted<F: NdFloat>(
             .into_raw_vec_and_offset()
             .0;
         return Ok(NdTensor::constant(v.mapv(|x| find(&row, x))));
-    }
-    let lead_ok = s.ndim() == v.ndim() && s.shape()[..s.ndim() - 1] == v.shape()[..v.ndim() - 1];
-    if !lead_ok {
-        return Err(TensorError::ShapeMismatch {
-            op: "searchsorted",
-            lhs: s.shape().to_vec(),
-            rhs: v.shape().to_vec(),
-        });
     }
     let k = s.shape()[s.ndim() - 1];
     let n = v.shape()[v.ndim() - 1];

@@ -4,7 +4,7 @@ use super::sum_to_shape;
 use crate::NdFloat;
 use crate::tensor::NdTensor;
 use abi_tensor::Result;
-use abi_tensor::shape::{matmul_shape, numel};
+use abi_tensor::shape::{broadcast_of, numel};
 use ndarray::{ArrayD, ArrayView2, ArrayViewD, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
@@ -16,7 +16,8 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 ///
 /// # Safety
 /// `c` must point to an `(m, n)` matrix with strides `(c_rs, c_cs)` that is valid for writes
-/// (and initialised when `accumulate`) and does not overlap `a` or `b`.
+/// (and initialised when `accumulate`) and does not overlap `a` or `b`, where `m` is the row
+/// count of `a` and `n` the column count of `b`. (That `a` and `b` agree on `k` is asserted.)
 unsafe fn gemm_2d<F: NdFloat>(
     a: ArrayView2<F>,
     b: ArrayView2<F>,
@@ -28,6 +29,8 @@ unsafe fn gemm_2d<F: NdFloat>(
 ) {
     let (m, k) = a.dim();
     let n = b.dim().1;
+    // shapes arrive checked (`Tensor::matmul`); this guards the unchecked reads below
+    assert_eq!(b.dim().0, k, "matmul: inner dimensions differ");
     if m == 0 || n == 0 {
         return;
     }
@@ -96,6 +99,11 @@ pub(crate) fn matmul_views<F: NdFloat>(
     let mut out = ArrayD::<F>::uninit(IxDyn(out_shape));
     let out_ptr = out.as_mut_ptr() as *mut F;
     if r == 2 {
+        // the output buffer is sized from `out_shape`: it must match the operands
+        assert!(
+            a.shape() == [m, k] && b.shape()[1] == n,
+            "matmul: output shape {out_shape:?} does not match the operands"
+        );
         // SAFETY: `out` is a fresh standard-layout (m, n) array, written in full by gemm.
         unsafe { gemm_2d(as_2d(a), as_2d(b), out_ptr, n as isize, 1, true, false) };
         // SAFETY: every element was written above.
@@ -159,8 +167,16 @@ fn swap_last_two<F: NdFloat>(x: &ArrayD<F>) -> ArrayViewD<'_, F> {
     v
 }
 
+/// The shape of `a @ b` for operands checked by `Tensor::matmul`.
+fn product_shape(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let (ra, rb) = (a.len(), b.len());
+    let mut out = broadcast_of(&a[..ra - 2], &b[..rb - 2]);
+    out.extend([a[ra - 2], b[rb - 1]]);
+    out
+}
+
 pub(crate) fn matmul<F: NdFloat>(a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdTensor<F>> {
-    let out_shape = matmul_shape(a.array().shape(), b.array().shape())?;
+    let out_shape = product_shape(a.array().shape(), b.array().shape());
     let y = matmul_views(a.array().view(), b.array().view(), &out_shape);
     Ok(NdTensor::record(y, &[a, b], move |g_owned, _y, inputs| {
         let g = &g_owned;
@@ -193,15 +209,6 @@ pub(crate) fn linear<F: NdFloat>(
     b: Option<&NdTensor<F>>,
 ) -> Result<NdTensor<F>> {
     let (xa, wa) = (x.array(), w.array());
-    let shape_ok = xa.ndim() == 2 && wa.ndim() == 2 && xa.shape()[1] == wa.shape()[0];
-    let bias_ok = b.is_none_or(|b| b.array().shape() == [wa.shape()[1]]);
-    if !shape_ok || !bias_ok {
-        return Err(abi_tensor::TensorError::ShapeMismatch {
-            op: "linear",
-            lhs: xa.shape().to_vec(),
-            rhs: wa.shape().to_vec(),
-        });
-    }
     let (m, n) = (xa.shape()[0], wa.shape()[1]);
     let y = match b {
         Some(b) => {

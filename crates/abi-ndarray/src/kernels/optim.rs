@@ -2,7 +2,7 @@
 
 use crate::NdFloat;
 use crate::tensor::NdTensor;
-use abi_tensor::{AdamStep, Element, Result, TensorError};
+use abi_tensor::{AdamStep, Element, Result};
 use ndarray::Zip;
 
 pub(crate) fn adam_update<F: NdFloat>(
@@ -12,16 +12,6 @@ pub(crate) fn adam_update<F: NdFloat>(
     v: NdTensor<F>,
     s: &AdamStep,
 ) -> Result<(NdTensor<F>, NdTensor<F>, NdTensor<F>)> {
-    let shape = param.array().shape();
-    for t in [grad, &m, &v] {
-        if t.array().shape() != shape {
-            return Err(TensorError::ShapeMismatch {
-                op: "adam_update",
-                lhs: shape.to_vec(),
-                rhs: t.array().shape().to_vec(),
-            });
-        }
-    }
     let c = |x: f64| <F as Element>::from_f64(x);
     let (b1, b2, one) = (c(s.beta1), c(s.beta2), F::one());
     let (l2, eps) = (c(s.l2), c(s.eps));

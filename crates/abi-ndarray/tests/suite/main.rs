@@ -2,5 +2,6 @@
 
 mod conformance_f32;
 mod conformance_f64;
+mod grad_mode_in_parallel;
 mod params_and_optim;
 mod wrong_rule_is_caught;

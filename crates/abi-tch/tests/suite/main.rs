@@ -3,6 +3,7 @@
 mod conformance_f32;
 mod conformance_f64;
 mod cross_backend;
+mod independent_models;
 mod parity;
 mod two_approximators;
 

@@ -137,7 +137,8 @@ pub(crate) fn errors<B: Backend>(device: &B::Device) -> Vec<Failure> {
         };
         expect_err("add", a.add(&b), mismatch("add"))?;
         expect_err("mul", a.mul(&c), mismatch("mul"))?;
-        expect_err("where", a.where_cond(&a, &b), |_| true)?;
+        expect_err("where_cond", a.where_cond(&a, &b), mismatch("where_cond"))?;
+        expect_err("lt", a.lt(&b), mismatch("lt"))?;
         expect_err("matmul", a.matmul(&a), mismatch("matmul"))?;
         expect_err("reshape", a.reshape(&[5]), mismatch("reshape"))?;
         expect_err("linear", a.linear(&a, None), mismatch("linear"))?;
@@ -158,7 +159,31 @@ pub(crate) fn errors<B: Backend>(device: &B::Device) -> Vec<Failure> {
             "from_vec",
             Tensor::<B>::from_f64(&[1.0; 5], &[2, 3], device),
             |e| matches!(e, TensorError::DataLength { .. }),
-        )
+        )?;
+        let step = crate::AdamStep {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            bias1: 0.1,
+            bias2: 0.001,
+            l2: 0.0,
+            decoupled: 0.0,
+        };
+        expect_err(
+            "adam_update",
+            a.adam_update(&a, a.clone(), b.clone(), &step),
+            mismatch("adam_update"),
+        )?;
+        expect_err("searchsorted", a.searchsorted(&b, false), |e| {
+            matches!(
+                e,
+                TensorError::ShapeMismatch {
+                    op: "searchsorted",
+                    ..
+                }
+            )
+        })
     })();
     report.record("shape_mismatch", case);
     let case = (|| {
