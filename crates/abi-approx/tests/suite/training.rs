@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use abi_adapter::Adapter;
-use abi_approx::dataset::{Dataset, OfflineDataset};
 use abi_adapter::CustomTransform;
+use abi_approx::dataset::{Dataset, OfflineDataset};
 use abi_approx::{
     ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord, LoadOptions,
     SampleOptions, ScheduleChoice, TrainConfig, Trainable, train,
@@ -370,7 +370,10 @@ fn a_model_with_a_custom_transform_names_the_function_it_needs_to_load() {
     )
     .unwrap();
     let obs = data.slice(0, 2).unwrap();
-    assert_eq!(model.log_prob(&obs).unwrap(), loaded.log_prob(&obs).unwrap());
+    assert_eq!(
+        model.log_prob(&obs).unwrap(),
+        loaded.log_prob(&obs).unwrap()
+    );
 }
 
 #[test]
@@ -393,16 +396,25 @@ fn the_schedule_and_optimiser_are_selectable() {
     assert!(lrs(ScheduleChoice::Constant).iter().all(|&lr| lr == 1e-3));
     let one_cycle = lrs(ScheduleChoice::OneCycle { pct_start: 0.3 });
     let peak = one_cycle.iter().cloned().fold(0.0, f64::max);
-    assert!(peak > 9e-4 && one_cycle[0] < peak && one_cycle[9] < 1e-6, "{one_cycle:?}");
+    assert!(
+        peak > 9e-4 && one_cycle[0] < peak && one_cycle[9] < 1e-6,
+        "{one_cycle:?}"
+    );
     let cosine = lrs(ScheduleChoice::default());
     assert!(cosine.windows(2).all(|w| w[1] <= w[0]), "{cosine:?}");
     let mut a = approximator(&data);
     let sgd = TrainConfig::new(2)
         .optimizer(abi_approx::OptimizerChoice::Sgd { momentum: 0.9 })
         .quiet();
-    assert!(a.fit(&mut OfflineDataset::new(data.clone(), 64, 0).unwrap(), &sgd).is_ok());
+    assert!(
+        a.fit(&mut OfflineDataset::new(data.clone(), 64, 0).unwrap(), &sgd)
+            .is_ok()
+    );
     let bad = TrainConfig::new(2)
         .schedule(ScheduleChoice::OneCycle { pct_start: 1.5 })
         .quiet();
-    assert!(a.fit(&mut OfflineDataset::new(data, 64, 0).unwrap(), &bad).is_err());
+    assert!(
+        a.fit(&mut OfflineDataset::new(data, 64, 0).unwrap(), &bad)
+            .is_err()
+    );
 }

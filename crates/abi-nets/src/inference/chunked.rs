@@ -1,7 +1,6 @@
 //! Splitting large graph-free batches into row pieces on the thread pool.
 
-use abi_tensor::{Backend, Result, Tensor, enable_grad, no_grad};
-use rayon::prelude::*;
+use abi_tensor::{Backend, Result, Tensor, parallel};
 
 /// Applies `f` to `inputs` (all sharing their first axis) in pieces of
 /// [`Backend::inference_chunk_rows`] rows run in parallel, and joins the results along the
@@ -20,26 +19,15 @@ pub(crate) fn map_row_chunks<B: Backend>(
         Some(chunk) if chunk > 0 && rows > chunk => chunk,
         _ => return f(&inputs.iter().map(|&x| x.clone()).collect::<Vec<_>>()),
     };
-    let grad = B::grad_enabled();
     let starts: Vec<usize> = (0..rows).step_by(chunk).collect();
-    let pieces = starts
-        .into_par_iter()
-        .map(|start| {
-            let len = chunk.min(rows - start);
-            let run = || {
-                let parts = inputs
-                    .iter()
-                    .map(|x| x.narrow(0, start, len))
-                    .collect::<Result<Vec<_>>>()?;
-                f(&parts)
-            };
-            if grad {
-                enable_grad::<B, _>(run)
-            } else {
-                no_grad::<B, _>(run)
-            }
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let pieces = parallel::try_par_map::<B, _, _, _>(starts, |start| {
+        let len = chunk.min(rows - start);
+        let parts = inputs
+            .iter()
+            .map(|x| x.narrow(0, start, len))
+            .collect::<Result<Vec<_>>>()?;
+        f(&parts)
+    })?;
     Tensor::cat(&pieces, 0)
 }
 

@@ -67,6 +67,9 @@ fn two_approximators_train_independently_in_one_process() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for ((family, a), b) in families.iter().zip(&alone).zip(&together) {
-        assert_eq!(a, b, "{family}: weights differ when trained beside another model");
+        assert_eq!(
+            a, b,
+            "{family}: weights differ when trained beside another model"
+        );
     }
 }

@@ -120,13 +120,9 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
                     (z.clone(), z)
                 }
             };
-            let (next, m, v) =
-                B::adam_update(value.raw(), g.raw(), m.into_raw(), v.into_raw(), &hyper)?;
-            p.set_value(Tensor::from_raw(next))?;
-            self.moments.insert(
-                p.name().to_string(),
-                (Tensor::from_raw(m), Tensor::from_raw(v)),
-            );
+            let (next, m, v) = value.adam_update(g, m, v, &hyper)?;
+            p.set_value(next)?;
+            self.moments.insert(p.name().to_string(), (m, v));
         }
         Ok(())
     }
