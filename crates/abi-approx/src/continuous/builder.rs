@@ -25,7 +25,7 @@ use abi_tensor::{Backend, ParamStore};
 /// use rand::SeedableRng;
 ///
 /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-/// let sims = simulate(&GaussianLinear::new(2)?.simulator(), 256, 256, &mut rng, false)?;
+/// let sims = simulate(&GaussianLinear::with_dim(2)?.simulator(), 256, 256, &mut rng, false)?;
 /// let adapter = Adapter::new()
 ///     .rename("theta", "inference_variables")
 ///     .rename("x", "inference_conditions");
