@@ -7,7 +7,7 @@
 //!   rejection of parameter-space draws outside a support;
 //! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
 //!   training settings, history) beside the weights;
-//! - the training loop ([`crate::train`]) behind the [`Trainable`](crate::Trainable) trait.
+//! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
 
 pub mod conditions;
 pub mod persist;
