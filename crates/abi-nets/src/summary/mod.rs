@@ -5,14 +5,32 @@ mod flatten;
 pub use flatten::{Flatten, FlattenConfig};
 
 use abi_tensor::{Backend, Result, Tensor};
+use rand::RngCore;
 
-/// A network that maps raw data `(batch, ...)` (sets, time series, images) to a fixed-size
-/// summary `(batch, summary_dim)` used as (part of) the conditions of an inference network.
-/// `mask` marks valid elements of padded inputs, where a network supports it.
+/// A network that maps raw data `(batch, ...)` (sets `(batch, set, dim)`, time series
+/// `(batch, time, dim)`, ...) to a fixed-size summary `(batch, summary_dim)` used as (part of)
+/// the conditions of an inference network.
+///
+/// `mask`, for padded inputs, is `(batch, set)` (or `(batch, time)`): 1 for a real element,
+/// 0 for padding. A set or sequence network must give a padded data set the summary of the
+/// same data set without its padding.
 pub trait SummaryNetwork<B: Backend>: Send + Sync {
     /// Width of the summary.
     fn output_dim(&self) -> usize;
-    /// Summaries of a batch of data sets.
+
+    /// Summaries of a batch of data sets, in evaluation mode.
     fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>>;
+
+    /// Summaries in training mode (dropout and other stochastic layers active, drawing from
+    /// `rng`); the default is [`summarize`](Self::summarize).
+    fn summarize_train(
+        &self,
+        x: &Tensor<B>,
+        mask: Option<&Tensor<B>>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Tensor<B>> {
+        let _ = rng;
+        self.summarize(x, mask)
+    }
 }
 
