@@ -120,7 +120,7 @@ impl<B: Backend> Optimizer<B> for Adam<B> {
                     (z.clone(), z)
                 }
             };
-            let (next, m, v) = value.adam_update(g, m, v, &hyper)?;
+            let (next, m, v) = value.adam_update(&g, m, v, &hyper)?;
             p.set_value(next)?;
             self.moments.insert(p.name().to_string(), (m, v));
         }
