@@ -1,8 +1,30 @@
 //! Summary networks: learned statistics of data sets, the input of inference networks.
 
+mod attention;
+mod conv;
+mod deep_set;
 mod flatten;
+mod init;
+mod mask;
+mod pooling;
+mod recurrent;
+mod recurrent_network;
+mod residual_mlp;
+mod set_transformer;
+mod time2vec;
+mod time_series_network;
+mod time_series_transformer;
 
+pub use deep_set::{DeepSet, DeepSetConfig};
 pub use flatten::{Flatten, FlattenConfig};
+pub use init::KernelInit;
+pub use pooling::Pooling;
+pub use recurrent::RecurrentType;
+pub use recurrent_network::{RecurrentNetwork, RecurrentNetworkConfig};
+pub use set_transformer::{SetTransformer, SetTransformerConfig};
+pub use time2vec::Time2Vec;
+pub use time_series_network::{TimeSeriesNetwork, TimeSeriesNetworkConfig};
+pub use time_series_transformer::{TimeSeriesTransformer, TimeSeriesTransformerConfig};
 
 use abi_tensor::{Backend, Result, Tensor};
 use rand::RngCore;
