@@ -63,11 +63,6 @@ impl<B: Backend> MaskedConv1d<B> {
         })
     }
 
-    /// Output channels.
-    pub fn out_channels(&self) -> usize {
-        self.kernel.shape()[0]
-    }
-
     /// Output steps of an input of `time` steps.
     fn out_len(&self, time: usize) -> usize {
         time.div_ceil(self.stride)
@@ -84,11 +79,11 @@ impl<B: Backend> MaskedConv1d<B> {
     /// Applies the convolution to `(batch, c_in, time)` with an optional mask `(batch, time)`.
     pub fn forward(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
         let s = x.shape();
-        if s.len() != 3 {
+        if s.len() != 3 || s[2] == 0 {
             return Err(TensorError::InvalidShape {
                 op: "MaskedConv1d",
                 shape: s,
-                reason: "expected (batch, channels, time)".into(),
+                reason: "expected (batch, channels, time) with at least one step".into(),
             });
         }
         let x = match mask {

@@ -33,14 +33,6 @@ pub(crate) fn column<B: Backend>(mask: &Tensor<B>) -> Result<Tensor<B>> {
     mask.detach().unsqueeze(2)
 }
 
-/// `x · mask`: padded elements of `(batch, n, dim)` set to zero.
-pub(crate) fn zero_padding<B: Backend>(x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-    match mask {
-        Some(m) => x.mul(&column(m)?),
-        None => Ok(x.clone()),
-    }
-}
-
 /// Mean over the real elements: `(batch, n, dim)` → `(batch, dim)`; a row without real
 /// elements gives zeros.
 pub(crate) fn mean<B: Backend>(x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {

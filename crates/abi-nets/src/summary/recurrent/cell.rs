@@ -90,11 +90,6 @@ impl<B: Backend> Cell<B> {
         })
     }
 
-    /// Hidden units.
-    pub fn hidden(&self) -> usize {
-        self.hidden
-    }
-
     /// The input projections of every step of a time-major `(time, batch, in)` sequence,
     /// computed by one matrix product.
     pub fn project(&self, x: &Tensor<B>) -> Result<Vec<StepInput<B>>> {

@@ -35,11 +35,6 @@ impl<B: Backend> RecurrentLayer<B> {
         Ok(Self { forward, backward })
     }
 
-    /// Width of the output states.
-    pub fn hidden(&self) -> usize {
-        self.forward.hidden()
-    }
-
     /// Runs the layer over `x` `(time, batch, in)` with per-step masks `(batch, 1)`.
     /// Returns the merged state of every step `(time, batch, hidden)` when `sequence`, and
     /// the merged final states `(batch, hidden)`.
