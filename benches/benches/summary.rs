@@ -9,10 +9,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use abi_ndarray::{Cpu, NdArray};
+use abi_nets::SummaryConfig;
 use abi_nets::summary::{
     DeepSetConfig, RecurrentNetworkConfig, SetTransformerConfig, SummaryNetwork,
 };
-use abi_nets::SummaryConfig;
 use abi_tensor::{ParamStore, Tensor, no_grad};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
@@ -49,7 +49,11 @@ fn bench<C: SummaryConfig>(c: &mut Criterion, name: &str, config: C) {
 fn summary(c: &mut Criterion) {
     bench(c, "deep_set", DeepSetConfig::default());
     bench(c, "set_transformer", SetTransformerConfig::default());
-    bench(c, "recurrent_network_gru", RecurrentNetworkConfig::default());
+    bench(
+        c,
+        "recurrent_network_gru",
+        RecurrentNetworkConfig::default(),
+    );
 }
 
 criterion_group! {

@@ -30,7 +30,8 @@ pub(crate) fn register<B: Backend>(r: &mut Registry<B>) {
         r.register_summary::<SetTransformerConfig>().map(|_| ()),
         r.register_summary::<RecurrentNetworkConfig>().map(|_| ()),
         r.register_summary::<TimeSeriesNetworkConfig>().map(|_| ()),
-        r.register_summary::<TimeSeriesTransformerConfig>().map(|_| ()),
+        r.register_summary::<TimeSeriesTransformerConfig>()
+            .map(|_| ()),
     ];
     debug_assert!(results.iter().all(Result::is_ok));
 }
@@ -52,13 +53,16 @@ mod tests {
                 "spline_coupling_flow"
             ]
         );
-        assert_eq!(r.summary_names(), [
+        assert_eq!(
+            r.summary_names(),
+            [
                 "deep_set",
                 "flatten",
                 "recurrent_network",
                 "set_transformer",
                 "time_series_network",
                 "time_series_transformer"
-            ]);
+            ]
+        );
     }
 }

@@ -136,7 +136,9 @@ pub(crate) fn dense<B: Backend>(
         format!("{}.weight", path.prefix())
     };
     let weight = path.store().get(&name).ok_or_else(|| {
-        TensorError::Param(format!("dense layer weight `{name}` is missing after creation"))
+        TensorError::Param(format!(
+            "dense layer weight `{name}` is missing after creation"
+        ))
     })?;
     let values = init.sample(&[in_dim, out_dim], &mut rng)?;
     let data: Vec<B::Elem> = values.iter().map(|&v| B::Elem::from_f64(v)).collect();

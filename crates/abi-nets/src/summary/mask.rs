@@ -79,7 +79,9 @@ mod tests {
     #[test]
     fn pooling_ignores_padding_and_empty_rows_are_zero() {
         let x = Tensor::<B>::from_f64(
-            &[1.0, 2.0, 5.0, -1.0, 100.0, 7.0, 3.0, 4.0, 9.0, 9.0, 9.0, 9.0],
+            &[
+                1.0, 2.0, 5.0, -1.0, 100.0, 7.0, 3.0, 4.0, 9.0, 9.0, 9.0, 9.0,
+            ],
             &[2, 3, 2],
             &Cpu,
         )

@@ -22,9 +22,9 @@ pub use pooling::Pooling;
 pub use recurrent::RecurrentType;
 pub use recurrent_network::{RecurrentNetwork, RecurrentNetworkConfig};
 pub use set_transformer::{SetTransformer, SetTransformerConfig};
-pub use time2vec::Time2Vec;
 pub use time_series_network::{TimeSeriesNetwork, TimeSeriesNetworkConfig};
 pub use time_series_transformer::{TimeSeriesTransformer, TimeSeriesTransformerConfig};
+pub use time2vec::Time2Vec;
 
 use abi_tensor::{Backend, Result, Tensor};
 use rand::RngCore;
@@ -55,4 +55,3 @@ pub trait SummaryNetwork<B: Backend>: Send + Sync {
         self.summarize(x, mask)
     }
 }
-

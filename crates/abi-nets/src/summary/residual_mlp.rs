@@ -47,7 +47,13 @@ impl<B: Backend> ResidualMlp<B> {
             let p = path.sub(i);
             let layer = dense(&p.sub("dense"), d, w, style.init, &mut rng)?;
             let skip = if style.residual {
-                Some(dense(&p.sub("skip"), d, w, KernelInit::GlorotUniform, &mut rng)?)
+                Some(dense(
+                    &p.sub("skip"),
+                    d,
+                    w,
+                    KernelInit::GlorotUniform,
+                    &mut rng,
+                )?)
             } else {
                 None
             };

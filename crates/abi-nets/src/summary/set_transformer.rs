@@ -86,7 +86,12 @@ impl SetTransformerConfig {
 
     fn check(&self) -> NetResult<()> {
         let n = self.embed_dims.len();
-        let lists = [&self.embed_dims, &self.num_heads, &self.mlp_depths, &self.mlp_widths];
+        let lists = [
+            &self.embed_dims,
+            &self.num_heads,
+            &self.mlp_depths,
+            &self.mlp_widths,
+        ];
         if n == 0 || lists.iter().any(|l| l.len() != n || l.contains(&0)) {
             return Err(NetError::config(
                 "SetTransformer",
@@ -129,7 +134,12 @@ impl SetTransformerConfig {
                     let e = s.embed_dim;
                     let values = Init::GlorotUniform.sample(&[m, e], &mut rng)?;
                     SetBlock::Induced {
-                        inducing_points: param_from_values(&p, "inducing_points", &[m, e], &values)?,
+                        inducing_points: param_from_values(
+                            &p,
+                            "inducing_points",
+                            &[m, e],
+                            &values,
+                        )?,
                         to_points: AttentionBlock::new(&p.sub("mab0"), e, d, &s, &mut rng)?,
                         from_points: AttentionBlock::new(&p.sub("mab1"), d, e, &s, &mut rng)?,
                     }

@@ -23,7 +23,11 @@ impl<B: Backend> Time2Vec<B> {
     /// `periodic` periodic features (the embedding has `periodic + 1`); parameters
     /// `trend_weight`, `trend_bias` (Glorot uniform) and `periodic_weights`,
     /// `periodic_biases` (Glorot normal) under `path`.
-    pub fn new(path: &ParamPath<B>, periodic: usize, rng: &mut (impl Rng + ?Sized)) -> Result<Self> {
+    pub fn new(
+        path: &ParamPath<B>,
+        periodic: usize,
+        rng: &mut (impl Rng + ?Sized),
+    ) -> Result<Self> {
         if periodic == 0 {
             return Err(TensorError::InvalidArgument {
                 op: "Time2Vec",
@@ -34,8 +38,18 @@ impl<B: Backend> Time2Vec<B> {
         Ok(Self {
             trend_weight: path.param("trend_weight", &[1], Init::GlorotUniform, &mut rng)?,
             trend_bias: path.param("trend_bias", &[1], Init::GlorotUniform, &mut rng)?,
-            periodic_weights: path.param("periodic_weights", &[periodic], Init::GlorotNormal, &mut rng)?,
-            periodic_biases: path.param("periodic_biases", &[periodic], Init::GlorotNormal, &mut rng)?,
+            periodic_weights: path.param(
+                "periodic_weights",
+                &[periodic],
+                Init::GlorotNormal,
+                &mut rng,
+            )?,
+            periodic_biases: path.param(
+                "periodic_biases",
+                &[periodic],
+                Init::GlorotNormal,
+                &mut rng,
+            )?,
             periodic,
         })
     }
@@ -69,7 +83,9 @@ impl<B: Backend> Time2Vec<B> {
                 .reshape(&[1, s[1], 1])?
                 .broadcast_to(&[s[0], s[1], 1])?,
         };
-        let trend = t.mul(&self.trend_weight.value())?.add(&self.trend_bias.value())?;
+        let trend = t
+            .mul(&self.trend_weight.value())?
+            .add(&self.trend_bias.value())?;
         let periodic = t
             .mul(&self.periodic_weights.value())?
             .add(&self.periodic_biases.value())?

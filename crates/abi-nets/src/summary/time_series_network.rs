@@ -132,8 +132,15 @@ impl TimeSeriesNetworkConfig {
         let (kind, h, bi) = (self.recurrent_type, self.recurrent_dim, self.bidirectional);
         let recurrent =
             RecurrentLayer::new(&path.sub("recurrent"), kind, c, h, bi, orthogonal, &mut rng)?;
-        let skip_recurrent =
-            RecurrentLayer::new(&path.sub("skip_recurrent"), kind, c * p, h, bi, orthogonal, &mut rng)?;
+        let skip_recurrent = RecurrentLayer::new(
+            &path.sub("skip_recurrent"),
+            kind,
+            c * p,
+            h,
+            bi,
+            orthogonal,
+            &mut rng,
+        )?;
         let output_projector = dense(
             &path.sub("output_projector"),
             h,
@@ -216,16 +223,19 @@ impl<B: Backend> TimeSeriesNetwork<B> {
             m = m.map(|m| conv.output_mask(&m)).transpose()?;
         }
         let skip = self.skip_conv.forward(&h, m.as_ref())?;
-        let skip_mask = m.as_ref().map(|m| self.skip_conv.output_mask(m)).transpose()?;
+        let skip_mask = m
+            .as_ref()
+            .map(|m| self.skip_conv.output_mask(m))
+            .transpose()?;
         // (batch, channels, time) → (time, batch, channels)
         let steps = h.permute(&[2, 0, 1])?;
         let masks = m.as_ref().map(mask_steps).transpose()?;
         let (_, direct) = self.recurrent.forward(&steps, masks.as_deref(), false)?;
         let skip_steps = time_major(&skip.permute(&[0, 2, 1])?)?;
         let skip_masks = skip_mask.as_ref().map(mask_steps).transpose()?;
-        let (_, skipped) = self
-            .skip_recurrent
-            .forward(&skip_steps, skip_masks.as_deref(), false)?;
+        let (_, skipped) =
+            self.skip_recurrent
+                .forward(&skip_steps, skip_masks.as_deref(), false)?;
         let summary = dropout(&direct.add(&skipped)?, self.dropout, rng)?;
         self.output_projector.forward(&summary)
     }

@@ -70,7 +70,12 @@ impl Default for TimeSeriesTransformerConfig {
 impl TimeSeriesTransformerConfig {
     fn check(&self) -> NetResult<()> {
         let n = self.embed_dims.len();
-        let lists = [&self.embed_dims, &self.num_heads, &self.mlp_depths, &self.mlp_widths];
+        let lists = [
+            &self.embed_dims,
+            &self.num_heads,
+            &self.mlp_depths,
+            &self.mlp_widths,
+        ];
         if n == 0 || lists.iter().any(|l| l.len() != n || l.contains(&0)) || self.summary_dim == 0 {
             return Err(NetError::config(
                 "TimeSeriesTransformer",
@@ -114,7 +119,13 @@ impl TimeSeriesTransformerConfig {
                 use_bias: self.use_bias,
                 layer_norm: self.layer_norm,
             };
-            blocks.push(AttentionBlock::new(&path.sub("blocks").sub(i), d, d, &s, &mut rng)?);
+            blocks.push(AttentionBlock::new(
+                &path.sub("blocks").sub(i),
+                d,
+                d,
+                &s,
+                &mut rng,
+            )?);
             d = s.embed_dim;
         }
         let output_projector = dense(

@@ -75,7 +75,8 @@ fn summarize<B: Backend>(
     x: &Tensor<B>,
     mask: Option<&Tensor<B>>,
 ) -> Result<Tensor<B>, String> {
-    net.summarize(x, mask).map_err(|e| format!("summarize: {e}"))
+    net.summarize(x, mask)
+        .map_err(|e| format!("summarize: {e}"))
 }
 
 /// Runs every check, stopping at the first failure.
@@ -102,7 +103,11 @@ pub fn output_shape<C: SummaryConfig>(config: &C) -> Check {
         let x = randn::<B>(&[4, N, DIM], 2);
         let y = summarize(net.as_ref(), &x, None)?;
         if y.shape() != [4, net.output_dim()] {
-            return Err(format!("output shape {:?}, want [4, {}]", y.shape(), net.output_dim()));
+            return Err(format!(
+                "output shape {:?}, want [4, {}]",
+                y.shape(),
+                net.output_dim()
+            ));
         }
         all_finite("summary", &y)?;
         if max_abs_diff(&y, &summarize(net.as_ref(), &x, None)?) != 0.0 {
@@ -204,15 +209,16 @@ pub fn mask_invariance<C: SummaryConfig>(config: &C, kind: Kind) -> Check {
         &summarize(net, &x, None)?,
     );
     if d > 1e-12 {
-        return Err(format!("mask: an all-ones mask changes the summary by {d:e}"));
+        return Err(format!(
+            "mask: an all-ones mask changes the summary by {d:e}"
+        ));
     }
-    let empty = Tensor::<B64>::from_f64(
-        &[vec![0.0; N], vec![1.0; N]].concat(),
-        &[2, N],
-        &Cpu,
+    let empty =
+        Tensor::<B64>::from_f64(&[vec![0.0; N], vec![1.0; N]].concat(), &[2, N], &Cpu).unwrap();
+    all_finite(
+        "mask: a row of padding only",
+        &summarize(net, &x, Some(&empty))?,
     )
-    .unwrap();
-    all_finite("mask: a row of padding only", &summarize(net, &x, Some(&empty))?)
 }
 
 /// `sum(summary · w)` for fixed random weights `w`.
@@ -257,7 +263,11 @@ pub fn input_gradient<C: SummaryConfig>(config: &C) -> Check {
             let xv = Tensor::<B64>::from_f64(&v, &x.shape(), &Cpu).unwrap();
             scalar(net, &xv, &w).to_scalar().unwrap()
         };
-        close(&format!("input element {i}"), (at(H) - at(-H)) / (2.0 * H), g[i])?;
+        close(
+            &format!("input element {i}"),
+            (at(H) - at(-H)) / (2.0 * H),
+            g[i],
+        )?;
     }
     Ok(())
 }
@@ -275,7 +285,11 @@ pub fn parameter_gradient<C: SummaryConfig>(config: &C) -> Check {
     let x = randn::<B64>(&[2, N, DIM], 7);
     let w = randn::<B64>(&[2, net.output_dim()], 8);
     let grads = scalar(net, &x, &w).backward().unwrap();
-    for p in [&params[0], &params[params.len() / 2], &params[params.len() - 1]] {
+    for p in [
+        &params[0],
+        &params[params.len() / 2],
+        &params[params.len() - 1],
+    ] {
         let original = p.value().detach();
         let base = original.to_f64_vec().unwrap();
         let g = match grads.get(&p.value()) {

@@ -98,9 +98,7 @@ impl<B: Backend> AttentionBlock<B> {
         key_mask: Option<&Tensor<B>>,
         mut rng: Option<&mut (dyn RngCore + '_)>,
     ) -> Result<Tensor<B>> {
-        let attended = self
-            .attention
-            .forward(x, y, key_mask, rng.as_deref_mut())?;
+        let attended = self.attention.forward(x, y, key_mask, rng.as_deref_mut())?;
         let mut h = self.input_projector.forward(x)?.add(&attended)?;
         if let Some(ln) = &self.ln_pre {
             h = ln.forward(&h)?;

@@ -33,8 +33,13 @@ impl<B: Backend> PoolingByAttention<B> {
         let mut rng = rng;
         let seed_dim = seed_dim.unwrap_or(s.embed_dim);
         let widths = vec![s.mlp_width; s.mlp_depth.max(1)];
-        let feedforward =
-            ResidualMlp::new(&path.sub("feedforward"), in_dim, &widths, s.mlp_style(), &mut rng)?;
+        let feedforward = ResidualMlp::new(
+            &path.sub("feedforward"),
+            in_dim,
+            &widths,
+            s.mlp_style(),
+            &mut rng,
+        )?;
         let shape = [num_seeds.max(1), seed_dim.max(1)];
         let values = Init::GlorotUniform.sample(&shape, &mut rng)?;
         let seeds = param_from_values(path, "seeds", &shape, &values)?;

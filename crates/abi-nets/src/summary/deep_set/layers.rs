@@ -45,8 +45,13 @@ impl<B: Backend> InvariantLayer<B> {
             &mut rng,
         )?;
         let out_dim = outer.out_dim();
-        let outer_projector =
-            dense(&path.sub("outer_projector"), out_dim, out_dim, style.init, &mut rng)?;
+        let outer_projector = dense(
+            &path.sub("outer_projector"),
+            out_dim,
+            out_dim,
+            style.init,
+            &mut rng,
+        )?;
         Ok(Self {
             inner,
             inner_projector,
@@ -126,7 +131,13 @@ impl<B: Backend> EquivariantLayer<B> {
             style,
             &mut rng,
         )?;
-        let fc_projector = dense(&path.sub("fc_projector"), fc.out_dim(), d, style.init, &mut rng)?;
+        let fc_projector = dense(
+            &path.sub("fc_projector"),
+            fc.out_dim(),
+            d,
+            style.init,
+            &mut rng,
+        )?;
         let layer_norm = LayerNorm::new(&path.sub("layer_norm"), d, &mut rng)?;
         Ok(Self {
             input_projector,

@@ -72,7 +72,9 @@ impl DeepSetConfig {
         if self.summary_dim == 0 || widths.iter().any(|w| w.is_empty() || w.contains(&0)) {
             return Err(NetError::config(
                 "DeepSet",
-                format!("summary_dim and every MLP width must be positive and each width list non-empty, got {self:?}"),
+                format!(
+                    "summary_dim and every MLP width must be positive and each width list non-empty, got {self:?}"
+                ),
             ));
         }
         check_dropout("DeepSet", self.dropout)?;

@@ -77,7 +77,9 @@ impl<B: Backend> Cell<B> {
         }
         let bias = param_from_values(path, "bias", &[g], &bias)?;
         let recurrent_bias = match kind {
-            RecurrentType::Gru => Some(path.param("recurrent_bias", &[g], Init::Zeros, &mut rng)?),
+            RecurrentType::Gru => {
+                Some(path.param("recurrent_bias", &[g], Init::Zeros, &mut rng)?)
+            }
             RecurrentType::Lstm => None,
         };
         Ok(Self {
@@ -106,7 +108,10 @@ impl<B: Backend> Cell<B> {
                 let h = self.hidden;
                 let gates = split_steps(&proj.narrow(2, 0, 2 * h)?)?;
                 let candidate = split_steps(&proj.narrow(2, 2 * h, h)?)?;
-                Ok(gates.into_iter().zip(candidate.into_iter().map(Some)).collect())
+                Ok(gates
+                    .into_iter()
+                    .zip(candidate.into_iter().map(Some))
+                    .collect())
             }
         }
     }
@@ -159,7 +164,11 @@ impl<B: Backend> Cell<B> {
                     let pre = x_gates.add(&h.matmul(&u)?)?;
                     let sig = pre.narrow(1, 0, 3 * n)?.sigmoid()?;
                     let g = pre.narrow(1, 3 * n, n)?.tanh()?;
-                    let (i, f, o) = (sig.narrow(1, 0, n)?, sig.narrow(1, n, n)?, sig.narrow(1, 2 * n, n)?);
+                    let (i, f, o) = (
+                        sig.narrow(1, 0, n)?,
+                        sig.narrow(1, n, n)?,
+                        sig.narrow(1, 2 * n, n)?,
+                    );
                     let c_new = f.mul(&c)?.add(&i.mul(&g)?)?;
                     let h_new = o.mul(&c_new.tanh()?)?;
                     (h, c) = match m {

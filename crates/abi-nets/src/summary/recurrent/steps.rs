@@ -57,15 +57,27 @@ mod tests {
         let steps = split_steps(&x).unwrap();
         assert_eq!(steps.len(), 7);
         for (i, s) in steps.iter().enumerate() {
-            assert_eq!(s.to_f64_vec().unwrap(), [2.0 * i as f64, 2.0 * i as f64 + 1.0]);
+            assert_eq!(
+                s.to_f64_vec().unwrap(),
+                [2.0 * i as f64, 2.0 * i as f64 + 1.0]
+            );
         }
         let w: Vec<Tensor<NdArray<f64>>> = steps
             .iter()
             .enumerate()
             .map(|(i, s)| s.mul_scalar(i as f64).unwrap().sum_all().unwrap())
             .collect();
-        let loss = w.iter().skip(1).fold(w[0].clone(), |a, b| a.add(b).unwrap());
-        let g = loss.backward().unwrap().get(&x).unwrap().to_f64_vec().unwrap();
+        let loss = w
+            .iter()
+            .skip(1)
+            .fold(w[0].clone(), |a, b| a.add(b).unwrap());
+        let g = loss
+            .backward()
+            .unwrap()
+            .get(&x)
+            .unwrap()
+            .to_f64_vec()
+            .unwrap();
         let want: Vec<f64> = (0..7).flat_map(|i| [i as f64, i as f64]).collect();
         assert_eq!(g, want);
     }
