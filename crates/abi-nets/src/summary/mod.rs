@@ -1,4 +1,19 @@
 //! Summary networks: learned statistics of data sets, the input of inference networks.
+//!
+//! Every network here maps `(batch, n, dim)` to `(batch, summary_dim)` and takes an optional
+//! padding mask `(batch, n)` (1 = real, 0 = padding) that it honours exactly; each has a serde
+//! configuration with BayesFlow 2's defaults, registered under BayesFlow's name:
+//!
+//! | network | registry name | for |
+//! |---|---|---|
+//! | [`DeepSet`] | `deep_set` | exchangeable sets (equivariant layers, mean / max / attention pooling) |
+//! | [`SetTransformer`] | `set_transformer` | exchangeable sets (self-attention, optional inducing points, PMA) |
+//! | [`RecurrentNetwork`] | `recurrent_network` | time series (stacked bidirectional GRU / LSTM, Time2Vec) |
+//! | [`TimeSeriesNetwork`] | `time_series_network` | time series (LSTNet: convolutions, GRU, skip path) |
+//! | [`TimeSeriesTransformer`] | `time_series_transformer` | time series (Time2Vec, self-attention, mean) |
+//! | [`Flatten`] | `flatten` | fixed-size data (the identity) |
+//!
+//! Set networks accept padding anywhere; sequence networks expect it at the end of each series.
 
 mod attention;
 mod conv;

@@ -4,7 +4,7 @@ use super::SummaryNetwork;
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense};
 use super::mask;
-use super::recurrent::{RecurrentLayer, RecurrentType, mask_steps, time_major};
+use super::recurrent::{RecurrentLayer, RecurrentType, mask_steps, sequence_steps};
 use super::residual_mlp::{check_dropout, dropout};
 use super::time2vec::{Time2Vec, split_time_axis};
 use crate::Dense;
@@ -174,8 +174,9 @@ impl SummaryConfig for RecurrentNetworkConfig {
 /// state and a linear projection: `(batch, time, dim)` → `(batch, summary_dim)`.
 ///
 /// With a mask `(batch, time)`, padded steps leave the state unchanged: padding at the end
-/// of a series gives the summary of the series without it. Each cell projects the inputs of
-/// all steps with one matrix product, then takes one product per step.
+/// of a series gives the summary of the series without it. Per step, each cell takes one
+/// matrix product with its input kernel, one with its recurrent kernel and a few
+/// elementwise operations on whole gate blocks.
 ///
 /// ```
 /// use abi_ndarray::{Cpu, NdArray};
@@ -209,14 +210,12 @@ impl<B: Backend> RecurrentNetwork<B> {
     ) -> Result<Tensor<B>> {
         mask::check("RecurrentNetwork", x, mask)?;
         let masks = mask.map(mask_steps).transpose()?;
-        let mut h = time_major(&embed_time(self.time.as_ref(), self.time_axis, x)?)?;
+        let mut steps = sequence_steps(&embed_time(self.time.as_ref(), self.time_axis, x)?)?;
         let mut last = None;
         for (i, layer) in self.layers.iter().enumerate() {
             let more = i + 1 < self.layers.len();
-            let (seq, fin) = layer.forward(&h, masks.as_deref(), more)?;
-            if let Some(seq) = seq {
-                h = seq;
-            }
+            let (outputs, fin) = layer.forward(&steps, masks.as_deref(), more)?;
+            steps = outputs;
             last = Some(fin);
         }
         let Some(last) = last else {

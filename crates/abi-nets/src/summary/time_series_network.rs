@@ -5,7 +5,7 @@ use super::conv::{MaskedConv1d, Padding};
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense};
 use super::mask;
-use super::recurrent::{RecurrentLayer, RecurrentType, mask_steps, time_major};
+use super::recurrent::{RecurrentLayer, RecurrentType, mask_steps, sequence_steps};
 use super::residual_mlp::{check_dropout, dropout};
 use crate::error::{NetError, NetResult};
 use crate::registry::SummaryConfig;
@@ -227,11 +227,10 @@ impl<B: Backend> TimeSeriesNetwork<B> {
             .as_ref()
             .map(|m| self.skip_conv.output_mask(m))
             .transpose()?;
-        // (batch, channels, time) → (time, batch, channels)
-        let steps = h.permute(&[2, 0, 1])?;
+        let steps = sequence_steps(&h.permute(&[0, 2, 1])?)?;
         let masks = m.as_ref().map(mask_steps).transpose()?;
         let (_, direct) = self.recurrent.forward(&steps, masks.as_deref(), false)?;
-        let skip_steps = time_major(&skip.permute(&[0, 2, 1])?)?;
+        let skip_steps = sequence_steps(&skip.permute(&[0, 2, 1])?)?;
         let skip_masks = skip_mask.as_ref().map(mask_steps).transpose()?;
         let (_, skipped) =
             self.skip_recurrent

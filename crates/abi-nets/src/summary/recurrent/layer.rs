@@ -6,7 +6,7 @@ use crate::summary::init::KernelInit;
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
 use rand::Rng;
 
-/// A (bidirectional) recurrent layer over time-major sequences `(time, batch, in)`; the two
+/// A (bidirectional) recurrent layer over sequences given as their steps `(batch, in)`; the two
 /// directions' states are summed (Keras' `merge_mode="sum"`). The backward cell starts at the
 /// last step and, with a mask, stays at its zero state through trailing padding, so it
 /// starts at the last real step.
@@ -35,19 +35,19 @@ impl<B: Backend> RecurrentLayer<B> {
         Ok(Self { forward, backward })
     }
 
-    /// Runs the layer over `x` `(time, batch, in)` with per-step masks `(batch, 1)`.
-    /// Returns the merged state of every step `(time, batch, hidden)` when `sequence`, and
-    /// the merged final states `(batch, hidden)`.
+    /// Runs the layer over the steps `xs` (each `(batch, in)`) with per-step masks
+    /// `(batch, 1)`. Returns the merged state after every step (when `sequence`, else none)
+    /// and the merged final states `(batch, hidden)`.
     pub fn forward(
         &self,
-        x: &Tensor<B>,
+        xs: &[Tensor<B>],
         masks: Option<&[Tensor<B>]>,
         sequence: bool,
-    ) -> Result<(Option<Tensor<B>>, Tensor<B>)> {
-        let steps = self.forward.project(x)?;
+    ) -> Result<(Vec<Tensor<B>>, Tensor<B>)> {
+        let steps = self.forward.project(xs)?;
         let (mut outputs, mut last) = self.forward.scan(&steps, masks, false, sequence)?;
         if let Some(cell) = &self.backward {
-            let steps = cell.project(x)?;
+            let steps = cell.project(xs)?;
             let (back, back_last) = cell.scan(&steps, masks, true, sequence)?;
             last = last.add(&back_last)?;
             outputs = outputs
@@ -56,11 +56,6 @@ impl<B: Backend> RecurrentLayer<B> {
                 .map(|(f, b)| f.add(b))
                 .collect::<Result<_>>()?;
         }
-        let seq = if sequence {
-            Some(Tensor::stack(&outputs, 0)?)
-        } else {
-            None
-        };
-        Ok((seq, last))
+        Ok((outputs, last))
     }
 }

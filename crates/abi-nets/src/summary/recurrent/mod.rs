@@ -7,4 +7,4 @@ mod steps;
 
 pub use cell::RecurrentType;
 pub(crate) use layer::RecurrentLayer;
-pub(crate) use steps::{mask_steps, time_major};
+pub(crate) use steps::{mask_steps, sequence_steps};

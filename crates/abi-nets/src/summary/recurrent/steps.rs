@@ -37,9 +37,9 @@ pub(crate) fn mask_steps<B: Backend>(mask: &Tensor<B>) -> Result<Vec<Tensor<B>>>
         .collect()
 }
 
-/// `(batch, time, dim)` → `(time, batch, dim)`.
-pub(crate) fn time_major<B: Backend>(x: &Tensor<B>) -> Result<Tensor<B>> {
-    x.permute(&[1, 0, 2])
+/// `(batch, time, dim)` → one `(batch, dim)` tensor per step.
+pub(crate) fn sequence_steps<B: Backend>(x: &Tensor<B>) -> Result<Vec<Tensor<B>>> {
+    split_steps(&x.permute(&[1, 0, 2])?)
 }
 
 #[cfg(test)]
