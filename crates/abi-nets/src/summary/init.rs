@@ -60,14 +60,16 @@ pub(crate) fn orthogonal(rows: usize, cols: usize, rng: &mut (impl Rng + ?Sized)
         .map(|_| (0..n).map(|_| StandardNormal.sample(rng)).collect())
         .collect();
     for j in 0..m {
-        for i in 0..j {
-            let dot: f64 = (0..n).map(|k| q[i][k] * q[j][k]).sum();
-            for k in 0..n {
-                q[j][k] -= dot * q[i][k];
+        let (done, rest) = q.split_at_mut(j);
+        let qj = &mut rest[0];
+        for qi in done.iter() {
+            let dot: f64 = qi.iter().zip(qj.iter()).map(|(a, b)| a * b).sum();
+            for (v, u) in qj.iter_mut().zip(qi) {
+                *v -= dot * u;
             }
         }
-        let norm = q[j].iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
-        for v in q[j].iter_mut() {
+        let norm = qj.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
+        for v in qj.iter_mut() {
             *v /= norm;
         }
     }

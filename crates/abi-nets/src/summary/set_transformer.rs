@@ -129,11 +129,11 @@ impl SetTransformerConfig {
             let s = self.block(i);
             let p = path.sub("blocks").sub(i);
             let block = match self.num_inducing_points {
-                None => SetBlock::Full(AttentionBlock::new(&p, d, d, &s, &mut rng)?),
+                None => SetBlock::Full(Box::new(AttentionBlock::new(&p, d, d, &s, &mut rng)?)),
                 Some(m) => {
                     let e = s.embed_dim;
                     let values = Init::GlorotUniform.sample(&[m, e], &mut rng)?;
-                    SetBlock::Induced {
+                    SetBlock::Induced(Box::new(InducedBlock {
                         inducing_points: param_from_values(
                             &p,
                             "inducing_points",
@@ -142,7 +142,7 @@ impl SetTransformerConfig {
                         )?,
                         to_points: AttentionBlock::new(&p.sub("mab0"), e, d, &s, &mut rng)?,
                         from_points: AttentionBlock::new(&p.sub("mab1"), d, e, &s, &mut rng)?,
-                    }
+                    }))
                 }
             };
             blocks.push(block);
@@ -190,14 +190,18 @@ impl SummaryConfig for SetTransformerConfig {
 #[derive(Debug, Clone)]
 enum SetBlock<B: Backend> {
     /// `MAB(x, x)`: every element attends to every real element, `O(n²)`.
-    Full(AttentionBlock<B>),
+    Full(Box<AttentionBlock<B>>),
     /// `MAB(x, MAB(I, x))`: `m` learned points attend to the real elements, then the
     /// elements attend to the points, `O(n·m)`.
-    Induced {
-        inducing_points: Param<B>,
-        to_points: AttentionBlock<B>,
-        from_points: AttentionBlock<B>,
-    },
+    Induced(Box<InducedBlock<B>>),
+}
+
+/// The parts of an induced set attention block (ISAB).
+#[derive(Debug, Clone)]
+struct InducedBlock<B: Backend> {
+    inducing_points: Param<B>,
+    to_points: AttentionBlock<B>,
+    from_points: AttentionBlock<B>,
 }
 
 impl<B: Backend> SetBlock<B> {
@@ -209,18 +213,16 @@ impl<B: Backend> SetBlock<B> {
     ) -> Result<Tensor<B>> {
         match self {
             SetBlock::Full(block) => block.forward(x, x, mask, rng),
-            SetBlock::Induced {
-                inducing_points,
-                to_points,
-                from_points,
-            } => {
-                let points = inducing_points.value();
+            SetBlock::Induced(isab) => {
+                let points = isab.inducing_points.value();
                 let s = points.shape();
                 let queries = points
                     .unsqueeze(0)?
                     .broadcast_to(&[x.dim(0)?, s[0], s[1]])?;
-                let h = to_points.forward(&queries, x, mask, rng.as_deref_mut())?;
-                from_points.forward(x, &h, None, rng)
+                let h = isab
+                    .to_points
+                    .forward(&queries, x, mask, rng.as_deref_mut())?;
+                isab.from_points.forward(x, &h, None, rng)
             }
         }
     }
