@@ -196,7 +196,8 @@ fn parse<C: DeserializeOwned>(name: &str, settings: &Map<String, Value>) -> NetR
 impl<B: Backend> Registry<B> {
     /// A registry of the built-in networks: inference networks `coupling_flow` (affine,
     /// BayesFlow's default), `spline_coupling_flow`, `maf`, `flow_matching`,
-    /// `consistency_model`; summary network `flatten`.
+    /// `consistency_model`; summary networks `deep_set`, `set_transformer`,
+    /// `recurrent_network`, `time_series_network`, `time_series_transformer` and `flatten`.
     pub fn new() -> Self {
         let mut r = Self::empty();
         crate::builtin::register(&mut r);
