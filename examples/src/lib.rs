@@ -217,6 +217,24 @@ mod tests {
         assert!(spec(&["--network", "maf", "--set", "hidden=many"]).is_err());
         assert!(spec(&["--network", "maf", "--set", "hidden"]).is_err());
         assert!(spec(&["--network", "nope"]).is_err());
+        // another variant replaces the old one's settings instead of mixing with them
+        let s = spec(&[
+            "--network",
+            "coupling_flow",
+            "--set",
+            "transform.kind=spline",
+        ])?;
+        assert_eq!(s.settings["transform"]["bins"], 16);
+        let s = spec(&[
+            "--network",
+            "flow_matching",
+            "--set",
+            r#"solver={"method": "rk4", "steps": 20}"#,
+        ])?;
+        assert_eq!(
+            s.settings["solver"],
+            serde_json::json!({"method": "rk4", "steps": 20})
+        );
         Ok(())
     }
 }

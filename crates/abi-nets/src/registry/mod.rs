@@ -147,13 +147,43 @@ fn resolver<C: Serialize + DeserializeOwned + 'static>(
     Ok(Arc::new(move |settings: &Map<String, Value>| {
         let mut merged = defaults.clone();
         spec::merge_into(&mut merged, settings);
-        let config: C =
-            serde_json::from_value(Value::Object(merged)).map_err(|e| NetError::Settings {
+        let config: C = serde_json::from_value(Value::Object(merged.clone())).map_err(|e| {
+            NetError::Settings {
                 network: name.clone(),
                 reason: e.to_string(),
-            })?;
-        Ok(NetworkSpec::of(name.clone(), &config)?.settings)
+            }
+        })?;
+        let resolved = NetworkSpec::of(name.clone(), &config)?.settings;
+        // serde ignores some keys even where unknown fields are denied (e.g. beside the tag of
+        // a unit variant): every key given must survive the round trip
+        if let Some(key) = dropped_key(&merged, &resolved, "") {
+            return Err(NetError::Settings {
+                network: name.clone(),
+                reason: format!("unknown setting `{key}` (it has no effect here)"),
+            });
+        }
+        Ok(resolved)
     }))
+}
+
+/// The dotted path of a key of `given` that `resolved` lacks, if any.
+fn dropped_key(
+    given: &Map<String, Value>,
+    resolved: &Map<String, Value>,
+    prefix: &str,
+) -> Option<String> {
+    given.iter().find_map(|(k, v)| {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (v, resolved.get(k)) {
+            (_, None) => Some(path),
+            (Value::Object(g), Some(Value::Object(r))) => dropped_key(g, r, &path),
+            _ => None,
+        }
+    })
 }
 
 fn parse<C: DeserializeOwned>(name: &str, settings: &Map<String, Value>) -> NetResult<C> {

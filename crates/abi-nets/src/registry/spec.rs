@@ -130,16 +130,26 @@ impl From<&str> for NetworkSpec {
     }
 }
 
-/// Deep merge: objects merge key by key, anything else replaces.
+/// Deep merge: nested objects merge key by key, anything else replaces. A nested object that
+/// changes a string value of the base's (the tag of another variant, e.g. `{"kind":
+/// "spline"}` over `{"kind": "affine"}`, or another solver `method`) replaces it whole, so
+/// that the old variant's fields do not linger.
 pub(crate) fn merge_into(base: &mut Map<String, Value>, over: &Map<String, Value>) {
     for (k, v) in over {
         match (base.get_mut(k), v) {
-            (Some(Value::Object(b)), Value::Object(o)) => merge_into(b, o),
+            (Some(Value::Object(b)), Value::Object(o)) if !changes_a_tag(b, o) => merge_into(b, o),
             _ => {
                 base.insert(k.clone(), v.clone());
             }
         }
     }
+}
+
+fn changes_a_tag(base: &Map<String, Value>, over: &Map<String, Value>) -> bool {
+    over.iter().any(|(k, v)| match (base.get(k), v) {
+        (Some(Value::String(old)), Value::String(new)) => old != new,
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -160,6 +170,33 @@ mod tests {
         assert!(NetworkSpec::new("x").set("novalue").is_err());
         assert!(NetworkSpec::new("x").set("a..b=1").is_err());
         Ok(())
+    }
+
+    #[test]
+    fn merging_keeps_nested_settings_unless_a_variant_changes() {
+        let base = serde_json::json!({"solver": {"method": "dopri", "rtol": 1e-3}, "depth": 2});
+        let Value::Object(mut base) = base else {
+            unreachable!()
+        };
+        let over = serde_json::json!({"solver": {"rtol": 1e-4}});
+        let Value::Object(over) = over else {
+            unreachable!()
+        };
+        merge_into(&mut base, &over);
+        assert_eq!(
+            base["solver"],
+            serde_json::json!({"method": "dopri", "rtol": 1e-4})
+        );
+        let other = serde_json::json!({"solver": {"method": "rk4", "steps": 20}});
+        let Value::Object(other) = other else {
+            unreachable!()
+        };
+        merge_into(&mut base, &other);
+        assert_eq!(
+            base["solver"],
+            serde_json::json!({"method": "rk4", "steps": 20})
+        );
+        assert_eq!(base["depth"], 2);
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn random_maf<B: Backend>(
         ..MafConfig::default()
     };
     let maf = cfg.build(&store.root(), dim, cond, &mut r).unwrap();
-    for p in store.params() {
+    for p in store.params().into_iter().filter(|p| !p.is_buffer()) {
         let v = Tensor::<B>::randn(&p.shape(), &mut r, &B::Device::default())
             .unwrap()
             .mul_scalar(scale)

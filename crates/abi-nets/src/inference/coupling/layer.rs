@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The elementwise bijection a coupling applies to the transformed half.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CouplingTransform {
     /// `y = x · s + t` with BayesFlow's soft scale (Dinh et al., 2017).
     Affine,
