@@ -5,7 +5,10 @@ use crate::inference::{
     ConsistencyModelConfig, CouplingFlowConfig, CouplingTransform, FlowMatchingConfig, MafConfig,
 };
 use crate::registry::Registry;
-use crate::summary::FlattenConfig;
+use crate::summary::{
+    DeepSetConfig, FlattenConfig, RecurrentNetworkConfig, SetTransformerConfig,
+    TimeSeriesNetworkConfig, TimeSeriesTransformerConfig,
+};
 use abi_tensor::Backend;
 
 /// Registers every built-in network in an empty registry.
@@ -23,6 +26,12 @@ pub(crate) fn register<B: Backend>(r: &mut Registry<B>) {
         r.register_inference::<FlowMatchingConfig>().map(|_| ()),
         r.register_inference::<ConsistencyModelConfig>().map(|_| ()),
         r.register_summary::<FlattenConfig>().map(|_| ()),
+        r.register_summary::<DeepSetConfig>().map(|_| ()),
+        r.register_summary::<SetTransformerConfig>().map(|_| ()),
+        r.register_summary::<RecurrentNetworkConfig>().map(|_| ()),
+        r.register_summary::<TimeSeriesNetworkConfig>().map(|_| ()),
+        r.register_summary::<TimeSeriesTransformerConfig>()
+            .map(|_| ()),
     ];
     debug_assert!(results.iter().all(Result::is_ok));
 }
@@ -44,6 +53,16 @@ mod tests {
                 "spline_coupling_flow"
             ]
         );
-        assert_eq!(r.summary_names(), ["flatten"]);
+        assert_eq!(
+            r.summary_names(),
+            [
+                "deep_set",
+                "flatten",
+                "recurrent_network",
+                "set_transformer",
+                "time_series_network",
+                "time_series_transformer"
+            ]
+        );
     }
 }

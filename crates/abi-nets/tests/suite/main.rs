@@ -12,3 +12,5 @@ mod mlp;
 mod ot;
 mod point;
 mod spline;
+mod summary;
+mod summary_kit;

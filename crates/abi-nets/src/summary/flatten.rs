@@ -1,20 +1,11 @@
-//! Summary networks: learned statistics of data sets, the input of inference networks.
+//! [`Flatten`]: the identity summary.
 
+use super::SummaryNetwork;
 use crate::error::NetResult;
 use crate::registry::SummaryConfig;
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-
-/// A network that maps raw data `(batch, ...)` (sets, time series, images) to a fixed-size
-/// summary `(batch, summary_dim)` used as (part of) the conditions of an inference network.
-/// `mask` marks valid elements of padded inputs, where a network supports it.
-pub trait SummaryNetwork<B: Backend>: Send + Sync {
-    /// Width of the summary.
-    fn output_dim(&self) -> usize;
-    /// Summaries of a batch of data sets.
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>>;
-}
 
 /// The identity summary: flattens each data set `(batch, a, b, ...)` into `(batch, a·b·…)`.
 /// It has no parameters, so models that need no learned summary use it.
