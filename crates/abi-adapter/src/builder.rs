@@ -77,6 +77,19 @@ impl Adapter {
             keys: keys(ks),
             stats: BTreeMap::new(),
             fixed: None,
+            mask: None,
+        }))
+    }
+
+    /// [`standardize`](Self::standardize) of padded data: the entry `mask` (1 for a real
+    /// element, 0 for padding, shaped like the data without its last axis) keeps padded
+    /// elements out of the statistics, and they stay 0.
+    pub fn standardize_masked<S: AsRef<str>>(self, ks: &[S], mask: &str) -> Self {
+        self.push(Transform::Standardize(Standardize {
+            keys: keys(ks),
+            stats: BTreeMap::new(),
+            fixed: None,
+            mask: Some(mask.to_string()),
         }))
     }
 
@@ -90,6 +103,7 @@ impl Adapter {
                 mean: mean.to_vec(),
                 std: std.to_vec(),
             }),
+            mask: None,
         }))
     }
 

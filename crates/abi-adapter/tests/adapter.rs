@@ -457,3 +457,42 @@ fn forward_available_maps_conditions_without_parameters() {
         .unwrap_err();
     assert!(err.to_string().contains('b'), "{err}");
 }
+
+#[test]
+fn masked_standardize_ignores_padding() {
+    // two data sets of 3 slots × 1 feature; the second has one padded slot holding 100
+    let x = arr(&[2, 3, 1], vec![1.0, 2.0, 3.0, 4.0, 5.0, 100.0]);
+    let mask = arr(&[2, 3], vec![1.0, 1.0, 1.0, 1.0, 1.0, 0.0]);
+    let data = Data::new().with("x", x).with("mask_x", mask);
+    let mut adapter = Adapter::new().standardize_masked(&["x"], "mask_x");
+    adapter.fit(data.clone()).unwrap();
+    let y = adapter.forward(data.clone()).unwrap();
+    let y = y.f64("test", "x").unwrap();
+    // mean 3 and population sd √2 over the five real values; the padding stays 0
+    let want = [-2.0, -1.0, 0.0, 1.0, 2.0].map(|v: f64| v / 2f64.sqrt());
+    for (i, w) in want.iter().enumerate() {
+        assert!((y.as_slice().unwrap()[i] - w).abs() < 1e-12);
+    }
+    assert_eq!(y.as_slice().unwrap()[5], 0.0);
+    // a mask of the wrong shape is an error naming it
+    let bad = Data::new()
+        .with("x", arr(&[2, 3, 1], vec![0.0; 6]))
+        .with("mask_x", arr(&[2, 2], vec![1.0; 4]));
+    assert!(adapter.forward(bad).is_err());
+    // the JSON keeps the mask
+    let back = Adapter::from_json(&adapter.to_json().unwrap()).unwrap();
+    assert_eq!(back.forward(data).unwrap().f64("t", "x").unwrap(), y);
+}
+
+#[test]
+fn concatenating_one_value_per_data_set_is_an_error_with_a_hint() {
+    let data = Data::new()
+        .with("a", arr(&[3], vec![1.0, 2.0, 3.0]))
+        .with("b", arr(&[3], vec![4.0, 5.0, 6.0]));
+    let err = Adapter::new()
+        .concatenate(&["a", "b"], "c")
+        .forward(data)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expand_dims") && err.contains("`a`"), "{err}");
+}

@@ -11,6 +11,9 @@ pub const INFERENCE_VARIABLES: &str = "inference_variables";
 pub const INFERENCE_CONDITIONS: &str = "inference_conditions";
 /// Raw data for the summary network, `(batch, ...)`.
 pub const SUMMARY_VARIABLES: &str = "summary_variables";
+/// For padded `summary_variables` `(batch, n, ...)`: `(batch, n)`, 1 for a real element and
+/// 0 for padding; passed to the summary network as its mask.
+pub const SUMMARY_MASK: &str = "summary_mask";
 
 /// The entry `role` of adapted data as an `f64` array, or `None` when absent.
 pub(crate) fn role_array(data: &Data, role: &str) -> Option<ArrayD<f64>> {

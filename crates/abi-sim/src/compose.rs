@@ -50,6 +50,8 @@ pub fn make_simulator() -> ComposedSimulator {
         steps: Vec::new(),
         parallel: true,
         check_finite: true,
+        padded: Vec::new(),
+        expand_scalars: false,
     }
 }
 
@@ -58,6 +60,8 @@ pub struct ComposedSimulator {
     meta: Option<MetaFn>,
     steps: Vec<(String, DrawFn)>,
     parallel: bool,
+    padded: Vec<String>,
+    expand_scalars: bool,
     check_finite: bool,
 }
 
@@ -104,6 +108,22 @@ impl ComposedSimulator {
     /// with [`NonFinitePolicy::Drop`](crate::NonFinitePolicy) to drop such draws instead).
     pub fn allow_non_finite(mut self) -> Self {
         self.check_finite = false;
+        self
+    }
+
+    /// Lets the entries `names` have a different number of observations (first axis) in each
+    /// draw of a batch: they are padded with zeros to the longest and come with a mask entry
+    /// `mask_<name>` `(batch, n)`, 1 for a real observation and 0 for padding (the slides'
+    /// second strategy for data sets of varying size; the first is a meta function).
+    pub fn pad(mut self, names: &[&str]) -> Self {
+        self.padded.extend(names.iter().map(|n| n.to_string()));
+        self
+    }
+
+    /// Gives scalar outputs a trailing axis, `(batch, 1)` instead of `(batch,)` (BayesFlow's
+    /// `expand_outputs`), so they concatenate with vector outputs.
+    pub fn expand_scalars(mut self, expand: bool) -> Self {
+        self.expand_scalars = expand;
         self
     }
 
@@ -187,7 +207,24 @@ impl Simulator for ComposedSimulator {
         };
         let mut batch = Batch::new();
         for name in draws[0].names() {
-            batch.insert(name, stack(name, &draws)?)?;
+            if self.padded.iter().any(|p| p == name) {
+                let arrays: Vec<ArrayD<f64>> = draws
+                    .iter()
+                    .map(|d| d.get(name).map(value_array))
+                    .collect::<Result<_>>()?;
+                let (x, mask) = crate::padding::pad_ragged(name, &arrays, 0.0)?;
+                batch.insert(name, x)?;
+                batch.insert(crate::padding::mask_name(name), mask)?;
+                continue;
+            }
+            let stacked = stack(name, &draws)?;
+            let stacked = match stacked {
+                Array::F64(a) if self.expand_scalars && a.ndim() == 1 => {
+                    Array::F64(a.insert_axis(ndarray::Axis(1)))
+                }
+                other => other,
+            };
+            batch.insert(name, stacked)?;
         }
         for (name, value) in meta.iter() {
             batch.insert(name, Array::broadcast_rows(&value_array(value), batch_size))?;

@@ -8,7 +8,9 @@ mod distribution;
 mod error;
 pub mod mcmc;
 mod model_comparison;
+pub mod models;
 pub mod npz;
+mod padding;
 mod run;
 mod simulator;
 mod vars;
@@ -21,6 +23,7 @@ pub use compose::{
 pub use distribution::{Distribution, cholesky, invert_spd};
 pub use error::{Result, SimError};
 pub use model_comparison::ModelComparisonSimulator;
+pub use padding::{mask_name, pad_ragged};
 pub use run::{PilotReport, pilot_run, progress_bar, simulate};
 pub use simulator::{Checked, NonFinitePolicy, Simulator, check_finite, draw_rng, non_finite_rows};
 pub use vars::{Value, Vars};

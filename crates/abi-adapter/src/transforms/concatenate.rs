@@ -60,6 +60,17 @@ impl Step for Concatenate {
             .map(|k| data.f64(name, k))
             .collect::<Result<_>>()?;
         let first = parts.first().ok_or_else(|| invalid(name, "no entries"))?;
+        if let Some((k, p)) = self.keys.iter().zip(&parts).find(|(_, p)| p.ndim() < 2) {
+            return Err(invalid(
+                name,
+                format!(
+                    "`{k}` has shape {:?}, one value per data set: concatenating it along its \
+                     last axis would join data sets; give it a trailing axis first \
+                     (expand_dims, or the simulator's expand_scalars)",
+                    p.shape()
+                ),
+            ));
+        }
         let lead = lead_shape(first.shape()).to_vec();
         for (k, p) in self.keys.iter().zip(&parts) {
             if p.ndim() == 0 || lead_shape(p.shape()) != &lead[..] {

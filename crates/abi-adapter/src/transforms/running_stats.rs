@@ -44,6 +44,41 @@ impl RunningStats {
         })
     }
 
+    /// The statistics of the rows of `x` whose `keep` flag is set (`keep` has one flag per
+    /// row, rows as in [`RunningStats::of`]).
+    pub(crate) fn of_rows(key: &str, x: &ArrayD<f64>, keep: &[bool]) -> Result<Self> {
+        let d = x.shape().last().copied().unwrap_or(1);
+        let rows = x.len() / d.max(1);
+        if keep.len() != rows {
+            return Err(AdapterError::Invalid {
+                transform: "standardize".into(),
+                reason: format!(
+                    "the mask of `{key}` flags {} elements, but `{key}` has {rows} rows of {d} features",
+                    keep.len()
+                ),
+            });
+        }
+        let x = x.as_standard_layout();
+        let values = x.as_slice().unwrap_or(&[]);
+        let kept: Vec<&[f64]> = values
+            .chunks(d.max(1))
+            .zip(keep)
+            .filter_map(|(row, &k)| k.then_some(row))
+            .collect();
+        let count = kept.len();
+        let mean: Vec<f64> = (0..d)
+            .map(|j| kept.iter().map(|r| r[j]).sum::<f64>() / count.max(1) as f64)
+            .collect();
+        let m2 = (0..d)
+            .map(|j| kept.iter().map(|r| (r[j] - mean[j]).powi(2)).sum())
+            .collect();
+        Ok(RunningStats {
+            count: count as f64,
+            mean,
+            m2,
+        })
+    }
+
     /// Merges statistics of more data (Chan et al.'s parallel update).
     pub(crate) fn merge(&mut self, other: &RunningStats) {
         if other.count == 0.0 {

@@ -36,6 +36,19 @@ pub struct Standardize {
     /// Fixed moments; when present, fitting leaves the transform unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<Moments>,
+    /// Entry of a 0/1 mask over the elements of padded data (e.g. `(batch, set)` for
+    /// `(batch, set, dim)`): padded elements (0) are left out of the statistics and stay 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
+}
+
+/// One flag per row (all axes but the last) of `x`: whether the mask keeps it.
+fn kept_rows(name: &str, key: &str, x: &ArrayD<f64>, mask: &ArrayD<f64>) -> Result<Vec<bool>> {
+    let lead = lead_shape(x.shape());
+    if mask.shape() != lead {
+        return Err(shape_error(name, key, lead.to_vec(), mask.shape()));
+    }
+    Ok(mask.iter().map(|&m| m != 0.0).collect())
 }
 
 /// `v` for `d` features: as it is, or its single value repeated.
@@ -110,8 +123,17 @@ impl Step for Standardize {
         if self.fixed.is_some() {
             return Ok(());
         }
+        let mask = self
+            .mask
+            .as_ref()
+            .map(|m| data.f64(self.name(), m))
+            .transpose()?;
         for k in &self.keys {
-            let s = RunningStats::of(k, &data.f64(self.name(), k)?)?;
+            let x = data.f64(self.name(), k)?;
+            let s = match &mask {
+                Some(m) => RunningStats::of_rows(k, &x, &kept_rows(self.name(), k, &x, m)?)?,
+                None => RunningStats::of(k, &x)?,
+            };
             match self.stats.get_mut(k) {
                 Some(old) if merge && old.mean.len() == s.mean.len() => old.merge(&s),
                 _ => {
@@ -128,13 +150,25 @@ impl Step for Standardize {
         _custom: &CustomRegistry,
         mut ldj: Option<&mut LogDet>,
     ) -> Result<()> {
+        let mask = match &self.mask {
+            Some(m) if data.get(m).is_some() => Some(data.f64(self.name(), m)?),
+            Some(m) if self.keys.iter().any(|k| data.get(k).is_some()) => {
+                return Err(data.missing(self.name(), m));
+            }
+            _ => None,
+        };
         for k in &self.keys {
             let x = data.f64(self.name(), k)?;
             let (mean, std) = self.moments(k, x.shape())?;
+            let keep = match &mask {
+                Some(m) => Some(kept_rows(self.name(), k, &x, m)?),
+                None => None,
+            };
             let mut y = x.clone();
-            for mut lane in y.lanes_mut(Axis(x.ndim() - 1)) {
+            for (r, mut lane) in y.lanes_mut(Axis(x.ndim() - 1)).into_iter().enumerate() {
+                let padded = keep.as_ref().is_some_and(|k| !k[r]);
                 for (j, v) in lane.iter_mut().enumerate() {
-                    *v = (*v - mean[j]) / std[j];
+                    *v = if padded { 0.0 } else { (*v - mean[j]) / std[j] };
                 }
             }
             if let Some(l) = ldj.as_deref_mut() {

@@ -42,6 +42,7 @@ pub struct ContinuousApproximatorBuilder {
     summary_network: Option<NetworkSpec>,
     seed: u64,
     fit_adapter: bool,
+    summary_mmd: Option<f64>,
 }
 
 impl ContinuousApproximatorBuilder {
@@ -53,6 +54,7 @@ impl ContinuousApproximatorBuilder {
             summary_network: None,
             seed: 0,
             fit_adapter: true,
+            summary_mmd: None,
         }
     }
 
@@ -74,6 +76,15 @@ impl ContinuousApproximatorBuilder {
     /// stored with the weights.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Trains the summary space towards N(0, I): the MMD between each batch's summaries and
+    /// standard-normal draws, times `weight`, is added to the loss (BayesFlow's
+    /// `summary_loss="MMD"`), so that the summaries of observed data can be tested against
+    /// it for misspecification.
+    pub fn summary_mmd(mut self, weight: f64) -> Self {
+        self.summary_mmd = Some(weight);
         self
     }
 
@@ -104,6 +115,13 @@ impl ContinuousApproximatorBuilder {
             });
         }
         let layout = ConditionLayout::of(&roles)?;
+        if let Some(w) = self.summary_mmd {
+            if !(w > 0.0 && w.is_finite()) || layout.summary_shape.is_none() {
+                return Err(ApproxError::Config(format!(
+                    "summary_mmd needs a positive finite weight and summary_variables, got {w}"
+                )));
+            }
+        }
         let summary_network = match (&layout.summary_shape, &self.summary_network) {
             (Some(_), spec) => Some(spec.clone().unwrap_or_else(|| NetworkSpec::new("flatten"))),
             (None, Some(_)) => {
@@ -120,6 +138,7 @@ impl ContinuousApproximatorBuilder {
             inference_dim: v.shape()[1],
             layout,
             seed: self.seed,
+            summary_mmd: self.summary_mmd,
         })
     }
 

@@ -8,9 +8,10 @@ use crate::dataset::Dataset;
 use crate::error::{ApproxError, Result};
 use crate::history::{EpochRecord, History};
 use crate::parts::conditions::{ConditionLayout, variables};
+use crate::parts::mmd::mmd_squared;
 use crate::parts::persist::{self, LoadOptions, ModelParts};
 use crate::parts::sampler;
-use crate::roles::{INFERENCE_VARIABLES, SUMMARY_VARIABLES, required, to_array, to_tensor};
+use crate::roles::{INFERENCE_VARIABLES, to_array};
 use crate::sampling::{Draws, SampleOptions};
 use crate::train::{BoxedOptimizer, Callback, TrainConfig, Trainable, train};
 use abi_adapter::{Adapter, Data};
@@ -41,6 +42,12 @@ pub struct ApproximatorSpec {
     /// Seed of the initial weights and of the random structures (stored with the weights,
     /// never rebuilt from it at load).
     pub seed: u64,
+    /// Weight of the MMD between the summaries of a training batch and standard-normal
+    /// draws, added to the loss so that summaries of simulated data follow N(0, I); data
+    /// whose summaries fall outside it are suspect (Schmitt et al., 2023). `None`: no
+    /// penalty.
+    #[serde(default)]
+    pub summary_mmd: Option<f64>,
 }
 
 const KIND: &str = "continuous";
@@ -272,9 +279,9 @@ impl<B: Backend> ContinuousApproximator<B> {
             ApproxError::Config("this approximator has no summary network".into())
         })?;
         let roles = self.adapter.forward_available(data)?;
-        let x = required(&roles, SUMMARY_VARIABLES, "summarize needs the raw data")?;
         no_grad::<B, _>(|| {
-            to_array(&summary.summarize(&to_tensor::<B>(&x, self.store.device())?, None)?)
+            let (x, mask) = ConditionLayout::summary_input::<B>(&roles, None, self.store.device())?;
+            to_array(&summary.summarize(&x, mask.as_ref())?)
         })
     }
 
@@ -383,7 +390,29 @@ impl<B: Backend> Trainable<B> for ContinuousApproximator<B> {
     fn batch_loss(&self, batch: &Batch, mode: Mode, rng: &mut dyn RngCore) -> Result<Tensor<B>> {
         let roles = self.adapter.forward(batch)?;
         let v = self.variables(&roles)?;
-        let c = self.conditions(&roles, None)?;
-        Ok(self.inference.loss(&v, c.as_ref(), mode, rng)?)
+        let device = self.store.device();
+        let summaries = match &self.summary {
+            Some(net) => {
+                let (x, mask) = ConditionLayout::summary_input::<B>(&roles, None, device)?;
+                Some(match mode {
+                    Mode::Train => net.summarize_train(&x, mask.as_ref(), rng)?,
+                    Mode::Eval => net.summarize(&x, mask.as_ref())?,
+                })
+            }
+            None => None,
+        };
+        let penalty = match (self.spec.summary_mmd, &summaries) {
+            (Some(weight), Some(s)) => {
+                let z = Tensor::<B>::randn(&s.shape(), rng, device)?;
+                Some(mmd_squared(s, &z)?.mul_scalar(weight)?)
+            }
+            _ => None,
+        };
+        let c = self.spec.layout.join(&roles, None, summaries, device)?;
+        let loss = self.inference.loss(&v, c.as_ref(), mode, rng)?;
+        Ok(match penalty {
+            Some(p) => loss.add(&p)?,
+            None => loss,
+        })
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::error::{ApproxError, Result};
 use crate::roles::{
-    INFERENCE_CONDITIONS, SUMMARY_VARIABLES, check_finite, required, role_array, to_tensor,
+    INFERENCE_CONDITIONS, SUMMARY_MASK, SUMMARY_VARIABLES, check_finite, required, role_array,
+    to_tensor,
 };
 use abi_adapter::Data;
 use abi_nets::summary::SummaryNetwork;
@@ -62,21 +63,31 @@ impl ConditionLayout {
         summary: Option<&dyn SummaryNetwork<B>>,
         device: &B::Device,
     ) -> Result<Option<Tensor<B>>> {
+        let summaries = match summary {
+            Some(net) => {
+                let (x, mask) = Self::summary_input::<B>(roles, range, device)?;
+                Some(net.summarize(&x, mask.as_ref())?)
+            }
+            None => None,
+        };
+        self.join(roles, range, summaries, device)
+    }
+
+    /// The conditions from summaries computed by the caller (e.g. in training mode) followed
+    /// by `inference_conditions` for rows `range`.
+    pub fn join<B: Backend>(
+        &self,
+        roles: &Data,
+        range: Option<(usize, usize)>,
+        summaries: Option<Tensor<B>>,
+        device: &B::Device,
+    ) -> Result<Option<Tensor<B>>> {
         let slice = |a: ArrayD<f64>| match range {
             Some((s, e)) => a.slice_axis(Axis(0), Slice::from(s..e)).to_owned(),
             None => a,
         };
         let mut parts = Vec::with_capacity(2);
-        if let Some(summary) = summary {
-            let x = required(
-                roles,
-                SUMMARY_VARIABLES,
-                "the approximator was built with a summary network",
-            )?;
-            check_finite(SUMMARY_VARIABLES, &x)?;
-            let x = to_tensor::<B>(&slice(x), device)?;
-            parts.push(summary.summarize(&x, None)?);
-        }
+        parts.extend(summaries);
         if self.condition_dim > 0 {
             let c = required(
                 roles,
@@ -98,6 +109,45 @@ impl ConditionLayout {
             1 => parts.pop(),
             _ => Some(Tensor::cat(&parts, 1)?),
         })
+    }
+}
+
+impl ConditionLayout {
+    /// The summary network's input for rows `range` (all for `None`): `summary_variables`
+    /// and, for padded data, `summary_mask`, checked for shape and finite values.
+    pub fn summary_input<B: Backend>(
+        roles: &Data,
+        range: Option<(usize, usize)>,
+        device: &B::Device,
+    ) -> Result<(Tensor<B>, Option<Tensor<B>>)> {
+        let slice = |a: ArrayD<f64>| match range {
+            Some((s, e)) => a.slice_axis(Axis(0), Slice::from(s..e)).to_owned(),
+            None => a,
+        };
+        let x = required(
+            roles,
+            SUMMARY_VARIABLES,
+            "the approximator was built with a summary network",
+        )?;
+        check_finite(SUMMARY_VARIABLES, &x)?;
+        let mask = match role_array(roles, SUMMARY_MASK) {
+            Some(m) => {
+                if m.ndim() < 2 || m.ndim() >= x.ndim() || x.shape()[..m.ndim()] != m.shape()[..]
+                {
+                    return Err(ApproxError::RoleShape {
+                        role: SUMMARY_MASK.into(),
+                        got: m.shape().to_vec(),
+                        expected: format!(
+                            "the leading axes of summary_variables {:?}, without the last",
+                            x.shape()
+                        ),
+                    });
+                }
+                Some(to_tensor::<B>(&slice(m), device)?)
+            }
+            None => None,
+        };
+        Ok((to_tensor::<B>(&slice(x), device)?, mask))
     }
 }
 

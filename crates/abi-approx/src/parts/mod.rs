@@ -10,5 +10,6 @@
 //! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
 
 pub mod conditions;
+pub mod mmd;
 pub mod persist;
 pub mod sampler;

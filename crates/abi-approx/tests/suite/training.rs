@@ -418,3 +418,46 @@ fn the_schedule_and_optimiser_are_selectable() {
             .is_err()
     );
 }
+
+#[test]
+fn networks_built_by_the_caller_train_and_save_once_named() {
+    use abi_nets::{MafConfig, Registry};
+    let data = moons(256, 12);
+    let store = ParamStore::<NdArray>::new(Cpu);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let maf = MafConfig {
+        hidden: 16,
+        ..MafConfig::default()
+    };
+    let net = maf
+        .build(&store.root().sub("inference"), 2, 2, &mut rng)
+        .unwrap();
+    // the network must fit the adapter's roles
+    let wrong = MafConfig::default()
+        .build(&ParamStore::<NdArray>::new(Cpu).root(), 3, 2, &mut rng)
+        .unwrap();
+    assert!(
+        ContinuousApproximatorBuilder::new(adapter())
+            .build_from_networks(&data, ParamStore::new(Cpu), Box::new(wrong), None)
+            .is_err()
+    );
+    let mut a = ContinuousApproximatorBuilder::new(adapter())
+        .build_from_networks(&data, store, Box::new(net), None)
+        .unwrap();
+    a.fit(
+        &mut OfflineDataset::new(data.clone(), 64, 0).unwrap(),
+        &TrainConfig::new(2).quiet(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err = a.save(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("with_network_specs"), "{err}");
+    let spec = NetworkSpec::from_config(&maf).unwrap();
+    let a = a
+        .with_network_specs(&Registry::new(), &spec, None)
+        .unwrap();
+    a.save(dir.path()).unwrap();
+    let b = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap();
+    let obs = data.slice(0, 2).unwrap();
+    assert_eq!(a.log_prob(&obs).unwrap(), b.log_prob(&obs).unwrap());
+}

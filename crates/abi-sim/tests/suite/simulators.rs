@@ -263,3 +263,62 @@ fn batches_check_rows_names_and_types() {
     assert!(b.slice(2, 9).is_err());
     assert!(b.summary().contains("i64"));
 }
+
+#[test]
+fn ragged_draws_are_padded_with_a_mask() {
+    use abi_sim::models::{GaussianMeans, SetSize};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let model = GaussianMeans::new(3, SetSize::PerDataSet(2, 9)).unwrap();
+    let batch = model.simulator().sample(16, &mut rng).unwrap();
+    let x = batch.f64("x").unwrap();
+    let mask = batch.f64("mask_x").unwrap();
+    let n = batch.f64("n").unwrap();
+    let longest = x.shape()[1];
+    assert_eq!(mask.shape(), &[16, longest]);
+    for s in 0..16 {
+        let real = n[[s, 0]] as usize;
+        assert!((2..=9).contains(&real));
+        for i in 0..longest {
+            let m = mask[[s, i]];
+            assert_eq!(m, if i < real { 1.0 } else { 0.0 });
+            if i >= real {
+                assert!((0..3).all(|j| x[[s, i, j]] == 0.0), "padding is zero");
+            }
+        }
+    }
+    // per batch: one size per batch, no mask
+    let model = GaussianMeans::new(3, SetSize::PerBatch(2, 9)).unwrap();
+    let batch = model.simulator().sample(8, &mut rng).unwrap();
+    assert!(!batch.contains("mask_x"));
+    let n = batch.f64("n").unwrap();
+    assert!(n.iter().all(|&v| v == n[[0, 0]]));
+    assert_eq!(batch.get("x").unwrap().shape()[1], n[[0, 0]] as usize);
+    // the composed simulator pads what it is told to, and expands scalars on request
+    let sim = abi_sim::make_simulator()
+        .then("draw", |_, rng| {
+            let n = rng.random_range(1..=4usize);
+            Ok(abi_sim::Vars::new()
+                .with("y", vec![1.0; n])
+                .with("s", 2.0))
+        })
+        .pad(&["y"])
+        .expand_scalars(true);
+    let b = sim.sample(10, &mut rng).unwrap();
+    assert_eq!(b.get("s").unwrap().shape(), &[10, 1]);
+    let (y, m) = (b.f64("y").unwrap(), b.f64("mask_y").unwrap());
+    assert_eq!(y.shape()[..2], m.shape()[..]);
+    assert_eq!(y.sum(), m.sum(), "padding adds nothing");
+}
+
+#[test]
+fn the_gaussian_means_posterior_is_the_conjugate_one() {
+    use abi_sim::models::{GaussianMeans, SetSize};
+    let model = GaussianMeans::new(2, SetSize::Fixed(3)).unwrap();
+    let x = ndarray::arr2(&[[1.0, 2.0], [3.0, 0.0], [2.0, 1.0]]);
+    let (mean, var) = model.posterior(x.view()).unwrap();
+    assert_eq!(mean, vec![1.5, 0.75]);
+    assert_eq!(var, 0.25);
+    assert!(model.posterior(ndarray::arr2(&[[1.0]]).view()).is_err());
+    assert!(GaussianMeans::new(0, SetSize::Fixed(3)).is_err());
+    assert!(GaussianMeans::new(2, SetSize::PerBatch(5, 4)).is_err());
+}
