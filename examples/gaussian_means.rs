@@ -91,7 +91,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         .rename("x", "summary_variables");
     if !matches!(args.sizes, Sizes::Fixed) {
         // the posterior's width depends on N, which mean pooling cannot see
-        adapter = adapter.log(&["n"], false).rename("n", "inference_conditions");
+        adapter = adapter
+            .log(&["n"], false)
+            .rename("n", "inference_conditions");
     } else {
         adapter = adapter.drop(&["n"]);
     }
@@ -185,7 +187,9 @@ fn compare(
     for s in 0..sets {
         let n = n_real[[s, 0]] as usize;
         let xs = x.index_axis(ndarray::Axis(0), s);
-        let xs = xs.slice(ndarray::s![..n, ..]).into_dimensionality::<ndarray::Ix2>()?;
+        let xs = xs
+            .slice(ndarray::s![..n, ..])
+            .into_dimensionality::<ndarray::Ix2>()?;
         let (mean, var) = model.posterior(xs)?;
         let sd = var.sqrt();
         for j in 0..d {

@@ -132,8 +132,7 @@ impl ConditionLayout {
         check_finite(SUMMARY_VARIABLES, &x)?;
         let mask = match role_array(roles, SUMMARY_MASK) {
             Some(m) => {
-                if m.ndim() < 2 || m.ndim() >= x.ndim() || x.shape()[..m.ndim()] != m.shape()[..]
-                {
+                if m.ndim() < 2 || m.ndim() >= x.ndim() || x.shape()[..m.ndim()] != m.shape()[..] {
                     return Err(ApproxError::RoleShape {
                         role: SUMMARY_MASK.into(),
                         got: m.shape().to_vec(),

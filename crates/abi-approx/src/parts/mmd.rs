@@ -12,7 +12,10 @@ const BANDWIDTHS: [f64; 7] = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
 fn kernel<B: Backend>(a: &Tensor<B>, b: &Tensor<B>) -> Result<Tensor<B>> {
     let a2 = a.square()?.sum(&[1], true)?; // (n, 1)
     let b2 = b.square()?.sum(&[1], true)?.t()?; // (1, m)
-    let dist = a2.add(&b2)?.sub(&a.matmul(&b.t()?)?.mul_scalar(2.0)?)?.relu()?;
+    let dist = a2
+        .add(&b2)?
+        .sub(&a.matmul(&b.t()?)?.mul_scalar(2.0)?)?
+        .relu()?;
     let mut k: Option<Tensor<B>> = None;
     for s in BANDWIDTHS {
         let term = dist.mul_scalar(-1.0 / (2.0 * s * s))?.exp()?;

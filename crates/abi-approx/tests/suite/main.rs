@@ -3,6 +3,5 @@
 mod datasets;
 mod fixture;
 mod gaussian_linear;
-mod gaussian_means;
 mod training;
 mod two_moons;

@@ -453,9 +453,7 @@ fn networks_built_by_the_caller_train_and_save_once_named() {
     let err = a.save(dir.path()).unwrap_err().to_string();
     assert!(err.contains("with_network_specs"), "{err}");
     let spec = NetworkSpec::from_config(&maf).unwrap();
-    let a = a
-        .with_network_specs(&Registry::new(), &spec, None)
-        .unwrap();
+    let a = a.with_network_specs(&Registry::new(), &spec, None).unwrap();
     a.save(dir.path()).unwrap();
     let b = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap();
     let obs = data.slice(0, 2).unwrap();

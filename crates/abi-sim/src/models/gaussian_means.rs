@@ -115,7 +115,11 @@ impl GaussianMeans {
             ));
         }
         let n = x.nrows() as f64;
-        let mean = x.columns().into_iter().map(|c| c.sum() / (n + 1.0)).collect();
+        let mean = x
+            .columns()
+            .into_iter()
+            .map(|c| c.sum() / (n + 1.0))
+            .collect();
         Ok((mean, 1.0 / (n + 1.0)))
     }
 }

@@ -297,9 +297,7 @@ fn ragged_draws_are_padded_with_a_mask() {
     let sim = abi_sim::make_simulator()
         .then("draw", |_, rng| {
             let n = rng.random_range(1..=4usize);
-            Ok(abi_sim::Vars::new()
-                .with("y", vec![1.0; n])
-                .with("s", 2.0))
+            Ok(abi_sim::Vars::new().with("y", vec![1.0; n]).with("s", 2.0))
         })
         .pad(&["y"])
         .expand_scalars(true);
