@@ -1,0 +1,1 @@
+//! abi-diag behaviour tests.
