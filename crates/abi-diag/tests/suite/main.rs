@@ -1,1 +1,10 @@
-//! abi-diag behaviour tests.
+//! abi-diag behaviour tests: one integration-test binary, seeded, with thresholds that broken
+//! implementations fail.
+#![allow(clippy::unwrap_used)]
+
+mod c2st;
+mod calibration;
+mod common;
+mod mmd;
+mod model_comparison;
+mod recovery;
