@@ -70,7 +70,10 @@ pub(crate) fn level(what: &'static str, name: &str, value: f64) -> Result<()> {
     if value > 0.0 && value < 1.0 {
         Ok(())
     } else {
-        Err(input(what, format!("{name} must lie in (0, 1), got {value}")))
+        Err(input(
+            what,
+            format!("{name} must lie in (0, 1), got {value}"),
+        ))
     }
 }
 

@@ -4,10 +4,11 @@ mod c2st;
 mod checks;
 mod error;
 pub mod metrics;
+pub mod plot;
 
+pub use c2st::{C2stConfig, c2st_on};
 #[cfg(feature = "cpu")]
 pub use c2st::{c2st, c2st_with};
-pub use c2st::{C2stConfig, c2st_on};
 pub use error::{DiagError, Result};
 pub use metrics::coverage::{CalibrationErrorConfig, calibration_error, expected_coverage};
 pub use metrics::ecdf::{EcdfBand, EcdfBandConfig, EcdfTest, ecdf_tests};

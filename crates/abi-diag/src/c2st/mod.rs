@@ -123,7 +123,10 @@ pub fn c2st_on<B: Backend>(
     if samples.ncols() != dim {
         return Err(input(
             "c2st",
-            format!("samples have {} columns, the reference {dim}", samples.ncols()),
+            format!(
+                "samples have {} columns, the reference {dim}",
+                samples.ncols()
+            ),
         ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);

@@ -53,7 +53,8 @@ pub(crate) fn tails(pmf: &[f64]) -> (Vec<f64>, Vec<f64>) {
 pub(crate) fn quantile(cdf: &[f64], q: f64) -> usize {
     // guard against the last cumulative sum landing a hair below 1
     let q = q.min(cdf.last().copied().unwrap_or(1.0));
-    cdf.partition_point(|c| *c < q).min(cdf.len().saturating_sub(1))
+    cdf.partition_point(|c| *c < q)
+        .min(cdf.len().saturating_sub(1))
 }
 
 #[cfg(test)]

@@ -133,7 +133,8 @@ impl EcdfBand {
             .collect();
         stats.sort_unstable_by(f64::total_cmp);
         let alpha = 1.0 - cfg.level;
-        let threshold = stats[((alpha * cfg.simulations as f64).floor() as usize).min(stats.len() - 1)];
+        let threshold =
+            stats[((alpha * cfg.simulations as f64).floor() as usize).min(stats.len() - 1)];
         band.gamma = 2.0 * threshold;
         for (cdf, sf) in &tables {
             let lo = cdf.partition_point(|c| *c < threshold);

@@ -46,7 +46,12 @@ impl Kernel {
     fn resolve(&self, pooled: &[ArrayView2<f64>]) -> Result<(Kernel, f64)> {
         let h = match self.scale() {
             Some(h) if h > 0.0 && h.is_finite() => h,
-            Some(h) => return Err(input("mmd", format!("kernel scale must be positive, got {h}"))),
+            Some(h) => {
+                return Err(input(
+                    "mmd",
+                    format!("kernel scale must be positive, got {h}"),
+                ));
+            }
             None => median_distance(pooled),
         };
         let fixed = match self {
@@ -88,7 +93,11 @@ fn median_distance(pooled: &[ArrayView2<f64>]) -> f64 {
         }
     }
     let med = super::coverage::median(&mut d);
-    if med > 0.0 && med.is_finite() { med } else { 1.0 }
+    if med > 0.0 && med.is_finite() {
+        med
+    } else {
+        1.0
+    }
 }
 
 fn sq_dist<'a>(a: impl Iterator<Item = &'a f64>, b: impl Iterator<Item = &'a f64>) -> f64 {
@@ -155,7 +164,8 @@ pub fn mmd2_unbiased(x: ArrayView2<f64>, y: ArrayView2<f64>, kernel: Kernel) -> 
     let (k, h) = kernel.resolve(&[x.view(), y.view()])?;
     let z = stack(&x, &y)?;
     let g = gram(&z.view(), k, h);
-    let (a, b): (Vec<usize>, Vec<usize>) = ((0..x.nrows()).collect(), (x.nrows()..z.nrows()).collect());
+    let (a, b): (Vec<usize>, Vec<usize>) =
+        ((0..x.nrows()).collect(), (x.nrows()..z.nrows()).collect());
     Ok(mmd2_indices(&g, &a, &b))
 }
 

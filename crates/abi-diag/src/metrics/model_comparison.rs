@@ -75,7 +75,10 @@ pub fn model_comparison(
         let pred = row
             .iter()
             .enumerate()
-            .fold((0, f64::NEG_INFINITY), |b, (j, p)| if *p > b.1 { (j, *p) } else { b })
+            .fold(
+                (0, f64::NEG_INFINITY),
+                |b, (j, p)| if *p > b.1 { (j, *p) } else { b },
+            )
             .0;
         confusion[[true_models[i], pred]] += 1;
         correct += usize::from(pred == true_models[i]);

@@ -71,11 +71,17 @@ pub fn rank_histogram(
     if bins == 0 || bins > num_draws + 1 || n == 0 {
         return Err(input(
             "rank_histogram",
-            format!("need 1 ..= {} bins and ≥ 1 rank, got {bins} bins, {n} ranks", num_draws + 1),
+            format!(
+                "need 1 ..= {} bins and ≥ 1 rank, got {bins} bins, {n} ranks",
+                num_draws + 1
+            ),
         ));
     }
     if let Some(r) = ranks.iter().find(|r| **r > num_draws) {
-        return Err(input("rank_histogram", format!("rank {r} exceeds {num_draws} draws")));
+        return Err(input(
+            "rank_histogram",
+            format!("rank {r} exceeds {num_draws} draws"),
+        ));
     }
     let bin = |r: usize| (r * bins / (num_draws + 1)).min(bins - 1);
     let mut counts = Array2::zeros((bins, p));

@@ -47,7 +47,10 @@ pub struct Tarp {
 pub fn tarp(draws: ArrayView3<f64>, truths: ArrayView2<f64>, cfg: &TarpConfig) -> Result<Tarp> {
     let (n, m, p) = checks::draws_truths("tarp", &draws, &truths)?;
     if cfg.bins < 2 {
-        return Err(input("tarp", format!("need at least 2 bins, got {}", cfg.bins)));
+        return Err(input(
+            "tarp",
+            format!("need at least 2 bins, got {}", cfg.bins),
+        ));
     }
     let (lo, scale): (Vec<f64>, Vec<f64>) = (0..p)
         .map(|j| {

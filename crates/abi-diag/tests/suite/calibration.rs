@@ -9,9 +9,27 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const BROKEN: [(&str, Distortion); 3] = [
-    ("over-dispersed", Distortion { scale: 2.0, shift: 0.0 }),
-    ("under-dispersed", Distortion { scale: 0.5, shift: 0.0 }),
-    ("biased", Distortion { scale: 1.0, shift: 1.0 }),
+    (
+        "over-dispersed",
+        Distortion {
+            scale: 2.0,
+            shift: 0.0,
+        },
+    ),
+    (
+        "under-dispersed",
+        Distortion {
+            scale: 0.5,
+            shift: 0.0,
+        },
+    ),
+    (
+        "biased",
+        Distortion {
+            scale: 1.0,
+            shift: 1.0,
+        },
+    ),
 ];
 
 #[test]
@@ -32,8 +50,18 @@ fn ecdf_band_test_has_its_stated_size_on_exact_ranks() {
     println!("ECDF band rejection rate at 5 %: {rate}");
     assert!((rate - 0.05).abs() <= 0.02, "rejection rate {rate}");
     // the band narrows in the middle, is monotone and holds z
-    assert!(band.lower.iter().zip(&band.z).all(|(lo, z)| *lo <= *z + 1e-12));
-    assert!(band.upper.iter().zip(&band.z).all(|(hi, z)| *hi >= *z - 1e-12));
+    assert!(
+        band.lower
+            .iter()
+            .zip(&band.z)
+            .all(|(lo, z)| *lo <= *z + 1e-12)
+    );
+    assert!(
+        band.upper
+            .iter()
+            .zip(&band.z)
+            .all(|(hi, z)| *hi >= *z - 1e-12)
+    );
     assert!(band.gamma > 0.0 && band.gamma < 0.05);
 }
 
@@ -41,13 +69,23 @@ fn ecdf_band_test_has_its_stated_size_on_exact_ranks() {
 fn ecdf_band_test_passes_an_exact_posterior_and_fails_broken_ones() {
     let cfg = EcdfBandConfig::default();
     let (draws, truths) = gaussian_posterior(200, 100, 2, 3, EXACT, 1);
-    let (_, tests) = ecdf_tests(&PosteriorSummary::new(draws.view(), truths.view()).unwrap(), &cfg).unwrap();
-    assert!(tests.iter().all(|t| t.pass), "exact posterior rejected: {tests:?}");
+    let (_, tests) = ecdf_tests(
+        &PosteriorSummary::new(draws.view(), truths.view()).unwrap(),
+        &cfg,
+    )
+    .unwrap();
+    assert!(
+        tests.iter().all(|t| t.pass),
+        "exact posterior rejected: {tests:?}"
+    );
     for (what, d) in BROKEN {
         let (draws, truths) = gaussian_posterior(200, 100, 2, 3, d, 2);
         let s = PosteriorSummary::new(draws.view(), truths.view()).unwrap();
         let (_, tests) = ecdf_tests(&s, &cfg).unwrap();
-        assert!(tests.iter().all(|t| !t.pass && t.log_gamma < 0.0), "{what} passed: {tests:?}");
+        assert!(
+            tests.iter().all(|t| !t.pass && t.log_gamma < 0.0),
+            "{what} passed: {tests:?}"
+        );
     }
 }
 
@@ -81,7 +119,12 @@ fn ranks_and_histogram_band_agree_with_their_definition() {
     assert_eq!(h.counts.sum(), 100);
     // 50 rank values in 5 bins of 10: expected 20 per bin
     assert!(h.expected.iter().all(|e| (*e - 20.0).abs() < 1e-9));
-    assert!(h.lower.iter().zip(&h.upper).all(|(lo, hi)| *lo < 20.0 && *hi > 20.0));
+    assert!(
+        h.lower
+            .iter()
+            .zip(&h.upper)
+            .all(|(lo, hi)| *lo < 20.0 && *hi > 20.0)
+    );
 }
 
 #[test]
@@ -89,10 +132,18 @@ fn tarp_is_on_the_diagonal_for_exact_and_off_it_for_biased_posteriors() {
     let cfg = TarpConfig::default();
     let (draws, truths) = gaussian_posterior(500, 200, 3, 2, EXACT, 6);
     let exact = tarp(draws.view(), truths.view(), &cfg).unwrap();
-    assert!(exact.max_error < 0.08, "exact TARP error {}", exact.max_error);
+    assert!(
+        exact.max_error < 0.08,
+        "exact TARP error {}",
+        exact.max_error
+    );
     let (draws, truths) = gaussian_posterior(500, 200, 3, 2, BROKEN[1].1, 7);
     let narrow = tarp(draws.view(), truths.view(), &cfg).unwrap();
-    assert!(narrow.max_error > 0.15, "under-dispersed TARP error {}", narrow.max_error);
+    assert!(
+        narrow.max_error > 0.15,
+        "under-dispersed TARP error {}",
+        narrow.max_error
+    );
 }
 
 #[test]
@@ -104,5 +155,15 @@ fn metrics_reject_mismatched_input() {
     nan[[0, 0]] = f64::NAN;
     let err = PosteriorSummary::new(draws.view(), nan.view()).unwrap_err();
     assert!(err.to_string().contains("NaN"), "{err}");
-    assert!(EcdfBand::new(10, 5, &EcdfBandConfig { level: 1.5, ..Default::default() }).is_err());
+    assert!(
+        EcdfBand::new(
+            10,
+            5,
+            &EcdfBandConfig {
+                level: 1.5,
+                ..Default::default()
+            }
+        )
+        .is_err()
+    );
 }

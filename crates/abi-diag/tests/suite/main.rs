@@ -7,4 +7,5 @@ mod calibration;
 mod common;
 mod mmd;
 mod model_comparison;
+mod plots;
 mod recovery;

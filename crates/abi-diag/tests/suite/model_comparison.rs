@@ -24,12 +24,21 @@ fn calibrated_probabilities_have_small_ece_and_overconfident_ones_large() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let n = 4000;
     let p: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
-    let truth: Vec<usize> = p.iter().map(|q| usize::from(rng.random::<f64>() >= *q)).collect();
+    let truth: Vec<usize> = p
+        .iter()
+        .map(|q| usize::from(rng.random::<f64>() >= *q))
+        .collect();
     let probs = Array2::from_shape_fn((n, 2), |(i, k)| if k == 0 { p[i] } else { 1.0 - p[i] });
     let mc = model_comparison(&truth, probs.view(), 10).unwrap();
     assert!(mc.ece.iter().all(|e| *e < 0.03), "{:?}", mc.ece);
     // push every probability towards 0 or 1: over-confident
-    let sharp = probs.mapv(|q: f64| if q > 0.5 { 0.5 + (q - 0.5).sqrt() / 2f64.sqrt() } else { 0.5 - (0.5 - q).sqrt() / 2f64.sqrt() });
+    let sharp = probs.mapv(|q: f64| {
+        if q > 0.5 {
+            0.5 + (q - 0.5).sqrt() / 2f64.sqrt()
+        } else {
+            0.5 - (0.5 - q).sqrt() / 2f64.sqrt()
+        }
+    });
     let mc = model_comparison(&truth, sharp.view(), 10).unwrap();
     assert!(mc.ece.iter().all(|e| *e > 0.08), "{:?}", mc.ece);
 }

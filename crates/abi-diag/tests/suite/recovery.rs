@@ -20,10 +20,16 @@ fn contraction_and_z_scores_match_the_conjugate_gaussian() {
     let z = posterior_z_score(&s);
     for col in z.columns() {
         let (m, sd) = (col.mean().unwrap(), col.std(1.0));
-        assert!(m.abs() < 0.08 && (sd - 1.0).abs() < 0.06, "z mean {m}, sd {sd}");
+        assert!(
+            m.abs() < 0.08 && (sd - 1.0).abs() < 0.06,
+            "z mean {m}, sd {sd}"
+        );
     }
     // a posterior twice as wide: contraction 1 − 4/4 = 0, z-scores of sd 1/2
-    let wide = Distortion { scale: 2.0, shift: 0.0 };
+    let wide = Distortion {
+        scale: 2.0,
+        shift: 0.0,
+    };
     let (draws, truths) = gaussian_posterior(2000, 400, 1, 3, wide, 22);
     let s = PosteriorSummary::new(draws.view(), truths.view()).unwrap();
     let c = posterior_contraction(&s).mean().unwrap();
@@ -40,7 +46,8 @@ fn rmse_and_correlation_match_their_closed_forms() {
     let s = PosteriorSummary::new(draws.view(), truths.view()).unwrap();
     let rmse = root_mean_squared_error(&s, false)[0];
     assert!(rmse > 0.5 && rmse < 0.75, "rmse {rmse}");
-    let range = truths.iter().copied().fold(f64::MIN, f64::max) - truths.iter().copied().fold(f64::MAX, f64::min);
+    let range = truths.iter().copied().fold(f64::MIN, f64::max)
+        - truths.iter().copied().fold(f64::MAX, f64::min);
     let nrmse = root_mean_squared_error(&s, true)[0];
     assert!((nrmse - rmse / range).abs() < 1e-12);
     // corr(E[θ|x], θ) = sqrt(Var E[θ|x] / Var θ) = sqrt(0.75)
