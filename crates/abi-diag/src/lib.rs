@@ -5,6 +5,7 @@ mod checks;
 mod error;
 pub mod metrics;
 pub mod plot;
+mod report;
 
 pub use c2st::{C2stConfig, c2st_on};
 #[cfg(feature = "cpu")]
@@ -23,3 +24,7 @@ pub use metrics::ranks::{
 };
 pub use metrics::summary::{PosteriorSummary, quantile_sorted};
 pub use metrics::tarp::{Tarp, TarpConfig, tarp};
+pub use report::{
+    DiagnosticsTable, ModelComparisonInput, ParameterDiagnostics, PredictiveInput, Report,
+    ReportInputs, default_diagnostics, diagnostics_of, report,
+};
