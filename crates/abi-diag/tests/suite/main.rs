@@ -9,3 +9,4 @@ mod mmd;
 mod model_comparison;
 mod plots;
 mod recovery;
+mod report;
