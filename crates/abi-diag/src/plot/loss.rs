@@ -34,6 +34,9 @@ pub fn moving_average(x: &[f64], window: usize) -> Vec<f64> {
     out
 }
 
+/// `(label, colour, raw points, smoothed points)` of one curve.
+type Series = (&'static str, RGBColor, Vec<(f64, f64)>, Vec<(f64, f64)>);
+
 struct LossFigure<'a>(&'a LossHistory);
 
 impl Figure for LossFigure<'_> {
@@ -46,7 +49,7 @@ impl Figure for LossFigure<'_> {
         let n = h.train.len();
         let window = (n / 25).max(1);
         let x_of = |len: usize, k: usize| (k + 1) as f64 * n as f64 / len as f64;
-        let series: Vec<(&str, RGBColor, Vec<(f64, f64)>, Vec<(f64, f64)>)> =
+        let series: Vec<Series> =
             std::iter::once(("training", PRIMARY, &h.train))
                 .chain(h.validation.iter().map(|v| ("validation", SECOND, v)))
                 .map(|(label, color, v)| {
