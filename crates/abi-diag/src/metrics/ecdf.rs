@@ -27,7 +27,7 @@ impl Default for EcdfBandConfig {
         Self {
             level: 0.95,
             max_points: 256,
-            simulations: 5000,
+            simulations: 10_000,
             seed: 20220101,
         }
     }

@@ -49,28 +49,27 @@ impl Figure for LossFigure<'_> {
         let n = h.train.len();
         let window = (n / 25).max(1);
         let x_of = |len: usize, k: usize| (k + 1) as f64 * n as f64 / len as f64;
-        let series: Vec<Series> =
-            std::iter::once(("training", PRIMARY, &h.train))
-                .chain(h.validation.iter().map(|v| ("validation", SECOND, v)))
-                .map(|(label, color, v)| {
-                    let raw: Vec<(f64, f64)> = v
-                        .iter()
-                        .enumerate()
-                        .map(|(k, y)| (x_of(v.len(), k), *y))
-                        .collect();
-                    let w = if v.len() == n {
-                        window
-                    } else {
-                        (v.len() / 25).max(1)
-                    };
-                    let smooth = moving_average(v, w)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(k, y)| (x_of(v.len(), k), y))
-                        .collect();
-                    (label, color, raw, smooth)
-                })
-                .collect();
+        let series: Vec<Series> = std::iter::once(("training", PRIMARY, &h.train))
+            .chain(h.validation.iter().map(|v| ("validation", SECOND, v)))
+            .map(|(label, color, v)| {
+                let raw: Vec<(f64, f64)> = v
+                    .iter()
+                    .enumerate()
+                    .map(|(k, y)| (x_of(v.len(), k), *y))
+                    .collect();
+                let w = if v.len() == n {
+                    window
+                } else {
+                    (v.len() / 25).max(1)
+                };
+                let smooth = moving_average(v, w)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, y)| (x_of(v.len(), k), y))
+                    .collect();
+                (label, color, raw, smooth)
+            })
+            .collect();
         let ax = Axes {
             title: "Loss",
             x: 0.0..(n as f64 + 1.0),

@@ -112,15 +112,6 @@ impl PairsFigure<'_> {
         };
         let mut c = chart(area, &ax)?;
         let w = (r.end - r.start) / BINS as f64;
-        if let Some(p) = &prior {
-            let steps = p.iter().enumerate().flat_map(|(b, d)| {
-                [
-                    (r.start + b as f64 * w, *d),
-                    (r.start + (b + 1) as f64 * w, *d),
-                ]
-            });
-            c.draw_series(LineSeries::new(steps, BAND.stroke_width(2)))?;
-        }
         c.draw_series(dens.iter().enumerate().map(|(b, d)| {
             Rectangle::new(
                 [
@@ -134,6 +125,16 @@ impl PairsFigure<'_> {
             grid.iter().copied().zip(smooth),
             PRIMARY.stroke_width(2),
         ))?;
+        // the prior on top of the posterior's bars, so that they do not tint it
+        if let Some(p) = &prior {
+            let steps = p.iter().enumerate().flat_map(|(b, d)| {
+                [
+                    (r.start + b as f64 * w, *d),
+                    (r.start + (b + 1) as f64 * w, *d),
+                ]
+            });
+            c.draw_series(LineSeries::new(steps, BAND.stroke_width(2)))?;
+        }
         if let Some(nd) = normal {
             c.draw_series(DashedLineSeries::new(
                 grid.iter().copied().zip(nd),
