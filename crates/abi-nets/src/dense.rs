@@ -70,14 +70,9 @@ impl<B: Backend> Dense<B> {
         }
         let w = self.weight.value();
         let bias = self.bias.as_ref().map(|b| b.value());
-        if shape.len() == 2 {
-            return x.linear(&w, bias.as_ref());
+        if shape.len() == 1 {
+            return x.unsqueeze(0)?.linear(&w, bias.as_ref())?.squeeze(0);
         }
-        let rows = shape[..shape.len() - 1].iter().product();
-        let mut out_shape = shape[..shape.len() - 1].to_vec();
-        out_shape.push(self.out_dim);
-        x.reshape(&[rows, self.in_dim])?
-            .linear(&w, bias.as_ref())?
-            .reshape(&out_shape)
+        x.linear(&w, bias.as_ref())
     }
 }

@@ -155,9 +155,17 @@ impl<E: TchFloat> abi_tensor::Backend for Tch<E> {
 
     fn linear(x: &TchTensor, w: &TchTensor, b: Option<&TchTensor>) -> Result<TchTensor> {
         match b {
-            Some(b) => wrap(
+            // addmm fuses the bias but takes matrices only
+            Some(b) if x.as_tch().dim() == 2 => wrap(
                 "linear",
                 b.as_tch().f_addmm(x.as_tch(), w.as_tch()),
+                &[x, w, b],
+            ),
+            Some(b) => wrap(
+                "linear",
+                x.as_tch()
+                    .f_matmul(w.as_tch())
+                    .and_then(|y| y.f_add(b.as_tch())),
                 &[x, w, b],
             ),
             None => wrap("linear", x.as_tch().f_matmul(w.as_tch()), &[x, w]),

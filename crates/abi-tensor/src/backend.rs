@@ -75,7 +75,8 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
 
     /// Matrix product of the last two axes, batch axes broadcast: `[.., m, k] @ [.., k, n]`.
     fn matmul(a: &Self::Tensor, b: &Self::Tensor) -> Result<Self::Tensor>;
-    /// Affine map `x @ w + b` for `x (n, in)`, `w (in, out)`, `b (out)`: one node instead of a
+    /// Affine map `x @ w + b` for `x (.., in)` (rank ≥ 2), `w (in, out)`, `b (out)`, giving
+    /// `(.., out)`: one node instead of a
     /// product and a broadcast add. The default composes [`Backend::matmul`] and
     /// [`Backend::binary`]; backends may fuse the bias into the product.
     fn linear(

@@ -18,7 +18,7 @@ pub(crate) fn where_cond(mask: &[usize], on_true: &[usize], on_false: &[usize]) 
 /// `x (n, in) @ w (in, out) + b (out)`.
 pub(crate) fn linear(x: &[usize], w: &[usize], b: Option<&[usize]>) -> Result<()> {
     let bias_ok = b.is_none_or(|b| w.len() == 2 && b == [w[1]]);
-    if x.len() != 2 || w.len() != 2 || x[1] != w[0] || !bias_ok {
+    if x.len() < 2 || w.len() != 2 || x[x.len() - 1] != w[0] || !bias_ok {
         return Err(TensorError::ShapeMismatch {
             op: "linear",
             lhs: x.to_vec(),

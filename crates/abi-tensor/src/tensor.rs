@@ -5,7 +5,7 @@ use crate::element::Element;
 use crate::error::{Result, TensorError};
 use crate::grad::Gradients;
 use crate::shape::numel;
-use rand::Rng;
+use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 /// A tensor of backend `B`: cheap to clone, carries its autodiff history when tracked.
@@ -174,15 +174,23 @@ impl<B: Backend> Tensor<B> {
         }
         let keep = 1.0 - rate;
         let scale = B::Elem::from_f64(1.0 / keep);
-        let data: Vec<B::Elem> = (0..numel(shape))
-            .map(|_| {
-                if rng.random::<f64>() < keep {
-                    scale
-                } else {
-                    <B::Elem as num_traits::Zero>::zero()
+        let zero = <B::Elem as num_traits::Zero>::zero();
+        // one draw from `rng` seeds a fast local generator, each of whose words decides two
+        // elements (`keep` resolved to 2⁻³²): a virtual call per element would cost more than
+        // the layer the mask serves
+        let mut bits = rand::rngs::SmallRng::seed_from_u64(rng.next_u64());
+        let threshold = (keep * 4_294_967_296.0) as u64;
+        let n = numel(shape);
+        let mut data: Vec<B::Elem> = vec![zero; n];
+        for pair in data.chunks_mut(2) {
+            let word = bits.next_u64();
+            let halves = [word & 0xffff_ffff, word >> 32];
+            for (e, half) in pair.iter_mut().zip(halves) {
+                if half < threshold {
+                    *e = scale;
                 }
-            })
-            .collect();
+            }
+        }
         Self::from_vec(data, shape, device)
     }
 

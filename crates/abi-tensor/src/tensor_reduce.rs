@@ -89,7 +89,9 @@ impl<B: Backend> Tensor<B> {
         B::matmul(self.raw(), other.raw()).map(Self::from_raw)
     }
 
-    /// Affine map `self @ w + b` of a matrix `(n, in)` with `w (in, out)` and `b (out)`.
+    /// Affine map `self @ w + b` of `(.., in)` with `w (in, out)` and `b (out)`, giving
+    /// `(.., out)`: every leading axis is a batch axis (a dense layer applied to each element
+    /// of a set or each step of a series needs no reshape).
     pub fn linear(&self, w: &Self, b: Option<&Self>) -> Result<Self> {
         let bias = b.map(Tensor::shape);
         check::linear(&self.shape(), &w.shape(), bias.as_deref())?;

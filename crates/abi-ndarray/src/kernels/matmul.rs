@@ -47,11 +47,49 @@ unsafe fn gemm_2d<F: NdFloat>(
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if parallel && threads > 1 && m * n * k >= PARALLEL_MIN_FLOPS {
-        gemm::Parallelism::Rayon(threads)
+    let parts = if parallel && threads > 1 && m * n * k >= PARALLEL_MIN_FLOPS {
+        threads.min(m / MIN_ROWS_PER_THREAD)
     } else {
-        gemm::Parallelism::None
+        1
     };
+    if parts <= 1 {
+        // SAFETY: forwarded from the caller.
+        unsafe { gemm_serial(a, b, c, c_rs, c_cs, accumulate) };
+        return;
+    }
+    // Row blocks on rayon's threads, each one serial product: cheaper than `gemm`'s own
+    // threading for the tall, narrow products of dense layers (thousands of rows, tens of
+    // columns), where its hand-off costs more than it saves.
+    let c_addr = c as usize;
+    (0..parts).into_par_iter().for_each(|p| {
+        let (lo, hi) = (m * p / parts, m * (p + 1) / parts);
+        let a_rows = a.slice(ndarray::s![lo..hi, ..]);
+        // SAFETY: rows lo..hi of `c` lie inside the matrix the caller described, and the
+        // blocks of different `p` do not overlap.
+        unsafe {
+            let c_rows = (c_addr as *mut F).offset(lo as isize * c_rs);
+            gemm_serial(a_rows, b, c_rows, c_rs, c_cs, accumulate);
+        }
+    });
+}
+
+/// Fewest rows of a product's block on one thread.
+const MIN_ROWS_PER_THREAD: usize = 16;
+
+/// [`gemm_2d`] on the calling thread.
+///
+/// # Safety
+/// As for [`gemm_2d`].
+unsafe fn gemm_serial<F: NdFloat>(
+    a: ArrayView2<F>,
+    b: ArrayView2<F>,
+    c: *mut F,
+    c_rs: isize,
+    c_cs: isize,
+    accumulate: bool,
+) {
+    let (m, k) = a.dim();
+    let n = b.dim().1;
     let (a_rs, a_cs) = (a.strides()[0], a.strides()[1]);
     let (b_rs, b_cs) = (b.strides()[0], b.strides()[1]);
     // SAFETY: `a` and `b` are valid views for their shapes and strides; the caller guarantees
@@ -77,7 +115,7 @@ unsafe fn gemm_2d<F: NdFloat>(
             false,
             false,
             false,
-            parallelism,
+            gemm::Parallelism::None,
         );
     }
 }
@@ -201,16 +239,23 @@ pub(crate) fn matmul<F: NdFloat>(a: &NdTensor<F>, b: &NdTensor<F>) -> Result<NdT
     }))
 }
 
-/// `x @ w + b` for 2-D `x`, `w`: the output starts as the broadcast bias and the product is
-/// accumulated into it, so the bias costs no extra pass and no extra node.
+/// `x @ w + b` for `x (.., k)` and 2-D `w`: the leading axes of `x` are flattened into rows
+/// without a copy (when `x` is in standard layout), the output starts as the broadcast bias
+/// and the product is accumulated into it, so the bias costs no extra pass and no extra node.
 pub(crate) fn linear<F: NdFloat>(
     x: &NdTensor<F>,
     w: &NdTensor<F>,
     b: Option<&NdTensor<F>>,
 ) -> Result<NdTensor<F>> {
     let (xa, wa) = (x.array(), w.array());
-    let (m, n) = (xa.shape()[0], wa.shape()[1]);
-    let y = match b {
+    let x_shape = xa.shape().to_vec();
+    let n = wa.shape()[1];
+    let mut out_shape = x_shape.clone();
+    let last = out_shape.len() - 1;
+    out_shape[last] = n;
+    let x_rows = rows_of(xa);
+    let m = x_rows.nrows();
+    let mut out = match b {
         Some(b) => {
             let bias = b.array().as_standard_layout();
             let bias = bias
@@ -220,41 +265,75 @@ pub(crate) fn linear<F: NdFloat>(
             for _ in 0..m {
                 data.extend_from_slice(bias);
             }
-            let mut out = ndarray::Array2::from_shape_vec((m, n), data)
-                .unwrap_or_else(|_| unreachable!("length matches the shape"));
-            let out_ptr = out.as_mut_ptr();
-            // SAFETY: `out` is an initialised standard-layout (m, n) array not aliasing x or w.
-            unsafe {
-                gemm_2d(
-                    as_2d(xa.view()),
-                    as_2d(wa.view()),
-                    out_ptr,
-                    n as isize,
-                    1,
-                    true,
-                    true,
-                )
-            };
-            out.into_dyn()
+            ndarray::Array2::from_shape_vec((m, n), data)
+                .unwrap_or_else(|_| unreachable!("length matches the shape"))
         }
-        None => matmul_views(xa.view(), wa.view(), &[m, n]),
+        None => ndarray::Array2::zeros((m, n)),
     };
+    let out_ptr = out.as_mut_ptr();
+    // SAFETY: `out` is an initialised standard-layout (m, n) array not aliasing x or w.
+    unsafe {
+        gemm_2d(
+            x_rows.view(),
+            as_2d(wa.view()),
+            out_ptr,
+            n as isize,
+            1,
+            true,
+            true,
+        )
+    };
+    let y = out
+        .into_shape_with_order(IxDyn(&out_shape))
+        .unwrap_or_else(|_| unreachable!("element count matches"));
     let inputs: Vec<&NdTensor<F>> = match b {
         Some(b) => vec![x, w, b],
         None => vec![x, w],
     };
     Ok(NdTensor::record(y, &inputs, move |g, _y, inputs| {
         let (x, w) = (inputs[0].array(), inputs[1].array());
-        let gx = inputs[0]
-            .tracked()
-            .then(|| matmul_views(g.view(), swap_last_two(w), x.shape()));
-        let gw = inputs[1]
-            .tracked()
-            .then(|| matmul_views(swap_last_two(x), g.view(), w.shape()));
+        let g_rows = rows_of(&g);
+        let gx = inputs[0].tracked().then(|| {
+            let rows = matmul_views(
+                g_rows.view().into_dyn(),
+                swap_last_two(w),
+                &[g_rows.nrows(), w.shape()[0]],
+            );
+            rows.into_shape_with_order(IxDyn(x.shape()))
+                .unwrap_or_else(|_| unreachable!("element count matches"))
+        });
+        let gw = inputs[1].tracked().then(|| {
+            let x_rows = rows_of(x);
+            let xt = x_rows.view().reversed_axes().into_dyn();
+            matmul_views(xt, g_rows.view().into_dyn(), w.shape())
+        });
         let mut out = vec![gx, gw];
         if let Some(b) = inputs.get(2) {
-            out.push(b.tracked().then(|| super::sum_leading_axes(&g, 1)));
+            out.push(
+                b.tracked()
+                    .then(|| super::sum_leading_axes(&g, g.ndim() - 1)),
+            );
         }
         out
     }))
+}
+
+/// The rows `(product of leading axes, last axis)` of `x`: a view when `x` is in standard
+/// layout, a copy otherwise.
+fn rows_of<F: NdFloat>(x: &ArrayD<F>) -> ndarray::CowArray<'_, F, Ix2> {
+    let r = x.ndim();
+    let (m, k) = (
+        x.shape()[..r - 1].iter().product::<usize>(),
+        x.shape()[r - 1],
+    );
+    if x.is_standard_layout() {
+        let rows = x.view().into_shape_with_order((m, k));
+        ndarray::CowArray::from(rows.unwrap_or_else(|_| unreachable!("standard layout")))
+    } else {
+        let rows = x
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order((m, k));
+        ndarray::CowArray::from(rows.unwrap_or_else(|_| unreachable!("standard layout")))
+    }
 }

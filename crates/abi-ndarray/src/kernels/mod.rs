@@ -12,6 +12,7 @@ pub(crate) mod spline;
 use crate::NdFloat;
 use ndarray::{ArrayD, Axis, IxDyn, Zip};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Elementwise work below this many elements stays on the calling thread.
 pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
@@ -35,10 +36,15 @@ fn map_slice<F: NdFloat>(x: &[F], out: &mut [F], f: &(impl Fn(F) -> F + Sync)) {
 
 /// `out[i] = f(a[i], b[i])`, compiled for AVX2 + FMA when available.
 #[inline(always)]
-fn zip_slice<F: NdFloat>(a: &[F], b: &[F], out: &mut [F], f: &(impl Fn(F, F) -> F + Sync)) {
+fn zip_slice<F: NdFloat>(
+    a: &[F],
+    b: &[F],
+    out: &mut [MaybeUninit<F>],
+    f: &(impl Fn(F, F) -> F + Sync),
+) {
     simd::run(|| {
         for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-            *o = f(x, y);
+            o.write(f(x, y));
         }
     })
 }
@@ -89,14 +95,20 @@ pub(crate) fn zip_map<F: NdFloat>(
     f: impl Fn(F, F) -> F + Sync + Send,
 ) -> ArrayD<F> {
     if let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) {
-        let mut out = vec![F::zero(); sa.len()];
-        if parallel(sa.len()) {
-            out.par_chunks_mut(PIECE)
+        let n = sa.len();
+        let mut out: Vec<F> = Vec::with_capacity(n);
+        let spare = &mut out.spare_capacity_mut()[..n];
+        if parallel(n) {
+            spare
+                .par_chunks_mut(PIECE)
                 .zip(sa.par_chunks(PIECE).zip(sb.par_chunks(PIECE)))
                 .for_each(|(o, (x, y))| zip_slice(x, y, o, &f));
         } else {
-            zip_slice(sa, sb, &mut out, &f);
+            zip_slice(sa, sb, spare, &f);
         }
+        // SAFETY: `zip_slice` wrote each of the first `n` elements (the slices have equal
+        // lengths: the shapes were checked equal).
+        unsafe { out.set_len(n) };
         return ArrayD::from_shape_vec(a.raw_dim(), out)
             .unwrap_or_else(|_| unreachable!("length matches the shape"));
     }

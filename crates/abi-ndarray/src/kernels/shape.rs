@@ -52,12 +52,27 @@ pub(crate) fn broadcast_to<F: NdFloat>(x: &NdTensor<F>, shape: &[usize]) -> Resu
 }
 
 pub(crate) fn cat<F: NdFloat>(xs: &[NdTensor<F>], axis: usize) -> Result<NdTensor<F>> {
-    let views: Vec<_> = xs.iter().map(|x| x.array().view()).collect();
-    let y = ndarray::concatenate(Axis(axis), &views).map_err(|e| TensorError::Backend {
-        backend: <crate::NdArray<F> as abi_tensor::Backend>::name(),
-        reason: format!("cat: {e}"),
-    })?;
+    // shapes were checked by `Tensor::cat`; the output is always in standard layout
+    // (`ndarray::concatenate` follows its inputs' layout, which after a broadcast can be
+    // column-major, and every later product would then copy it)
     let lens: Vec<usize> = xs.iter().map(|x| x.array().shape()[axis]).collect();
+    let Some(first) = xs.first() else {
+        return Err(TensorError::Backend {
+            backend: <crate::NdArray<F> as abi_tensor::Backend>::name(),
+            reason: "cat: no tensors".into(),
+        });
+    };
+    let mut shape = first.array().shape().to_vec();
+    shape[axis] = lens.iter().sum();
+    let mut y = ArrayD::<F>::uninit(IxDyn(&shape));
+    let mut start = 0;
+    for (x, &len) in xs.iter().zip(&lens) {
+        x.array()
+            .assign_to(y.slice_axis_mut(Axis(axis), Slice::from(start..start + len)));
+        start += len;
+    }
+    // SAFETY: the pieces tile the output along `axis`, so every element was written.
+    let y = unsafe { y.assume_init() };
     let refs: Vec<&NdTensor<F>> = xs.iter().collect();
     Ok(NdTensor::record(y, &refs, move |g_owned, _y, inputs| {
         let g = &g_owned;

@@ -112,6 +112,26 @@ pub(crate) fn matmul<B: Backend>(device: &B::Device) -> Vec<Failure> {
         check_gradients(&[x, w], &|xs| xs[0].linear(&xs[1], None))
     })();
     report.record("linear", case);
+    let case = (|| {
+        // leading axes are batch axes: (2, 3, 2) @ (2, 4) + (4) equals the rows' product
+        let xv = signed_values(12, 906);
+        let wv = signed_values(8, 907);
+        let bv = signed_values(4, 908);
+        let x = t::<B>(&xv, &[2, 3, 2], device)?;
+        let w = t::<B>(&wv, &[2, 4], device)?;
+        let b = t::<B>(&bv, &[4], device)?;
+        let (mut want, _) = host_matmul(&xv, &[6, 2], &wv, &[2, 4]);
+        for (i, v) in want.iter_mut().enumerate() {
+            *v += bv[i % 4];
+        }
+        check_values(&x.linear(&w, Some(&b)).map_err(err)?, &want, &[2, 3, 4])?;
+        let xt = x.permute(&[1, 0, 2]).map_err(err)?; // not in standard layout
+        check_gradients(&[xt, w.clone(), b], &|xs| {
+            xs[0].linear(&xs[1], Some(&xs[2]))
+        })?;
+        check_gradients(&[x, w], &|xs| xs[0].linear(&xs[1], None))
+    })();
+    report.record("linear/batched", case);
     report.into_failures()
 }
 

@@ -74,8 +74,15 @@ impl<B: Backend> InvariantLayer<B> {
         mut rng: Option<&mut (dyn RngCore + '_)>,
     ) -> Result<Tensor<B>> {
         let h = self.inner.forward(x, rng.as_deref_mut())?;
-        let h = self.inner_projector.forward(&h)?;
-        let pooled = self.pooling.forward(&h, mask, rng.as_deref_mut())?;
+        let pooled = if matches!(self.pooling, PoolingLayer::Mean(_)) {
+            // the mean commutes with the affine projector: project once per set instead of
+            // once per element
+            let mean = self.pooling.forward(&h, mask, rng.as_deref_mut())?;
+            self.inner_projector.forward(&mean)?
+        } else {
+            let h = self.inner_projector.forward(&h)?;
+            self.pooling.forward(&h, mask, rng.as_deref_mut())?
+        };
         let out = self.outer.forward(&pooled, rng)?;
         self.outer_projector.forward(&out)
     }
