@@ -65,6 +65,9 @@ struct Args {
     /// Posterior draws per data set.
     #[arg(long, default_value_t = 1_000)]
     draws: usize,
+    /// Data-parallel shards of every batch (one per core pays on this model).
+    #[arg(long, default_value_t = 2)]
+    shards: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -124,6 +127,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let cfg = TrainConfig::new(args.epochs)
         .learning_rate(args.learning_rate)
         .patience(None)
+        .shards(args.shards)
         .seed(args.seed);
     let t = Instant::now();
     let mut report = |r: &abi_approx::EpochRecord| {

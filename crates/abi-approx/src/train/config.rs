@@ -138,6 +138,18 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Rows per batch when evaluating the validation set.
     pub validation_batch_size: usize,
+    /// Data-parallel shards of every batch: each shard's loss and gradients are computed on
+    /// its own thread and combined into the whole batch's (weighted by rows). `1` (the
+    /// default) computes the batch in one piece; `2` on a 2-core machine nearly halves the
+    /// time of networks whose cost grows with the rows (summary networks over sets and series).
+    /// Results are deterministic for a given number of shards, but differ between numbers
+    /// (each shard draws its own training noise).
+    #[serde(default = "one")]
+    pub shards: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl TrainConfig {
@@ -156,6 +168,7 @@ impl TrainConfig {
             progress: true,
             seed: 0,
             validation_batch_size: 1024,
+            shards: 1,
         }
     }
 
@@ -196,6 +209,12 @@ impl TrainConfig {
         self
     }
 
+    /// Splits every batch into `shards` data-parallel pieces (see [`TrainConfig::shards`]).
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.shards = shards;
+        self
+    }
+
     /// No progress bar.
     pub fn quiet(mut self) -> Self {
         self.progress = false;
@@ -206,6 +225,9 @@ impl TrainConfig {
         let bad = |m: String| Err(ApproxError::Config(m));
         if self.epochs == 0 {
             return bad("epochs must be positive".into());
+        }
+        if self.shards == 0 {
+            return bad("shards must be at least 1".into());
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return bad(format!(
@@ -230,7 +252,7 @@ impl TrainConfig {
         &self,
         kind: DatasetKind,
         total: u64,
-    ) -> Result<Box<dyn Optimizer<B> + Send>> {
+    ) -> Result<Box<dyn Optimizer<B> + Send + Sync>> {
         let schedule = self.schedule.schedule(self.learning_rate, total);
         let lr = self.learning_rate;
         Ok(match self.optimizer {

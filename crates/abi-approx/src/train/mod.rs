@@ -4,6 +4,7 @@
 
 mod checkpoint;
 mod config;
+mod shards;
 
 pub use config::{OptimizerChoice, ScheduleChoice, TrainConfig};
 
@@ -21,10 +22,11 @@ use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// The optimiser a training run ends with (kept by approximators to save its state).
-pub type BoxedOptimizer<B> = Box<dyn Optimizer<B> + Send>;
+pub type BoxedOptimizer<B> = Box<dyn Optimizer<B> + Send + Sync>;
 
 /// Something the training loop can train: parameters and a loss of a batch of simulations.
-pub trait Trainable<B: Backend> {
+/// `Sync`, so that data-parallel shards ([`TrainConfig::shards`]) can share it.
+pub trait Trainable<B: Backend>: Sync {
     /// The parameters to optimise.
     fn parameters(&self) -> &ParamStore<B>;
     /// The loss (a scalar tensor) of a batch, in training or evaluation mode.
@@ -110,8 +112,8 @@ pub fn train<B: Backend>(
         let mut sum = 0.0;
         for batch_index in 0..bpe {
             let batch = data.next_batch()?;
-            let loss = model.batch_loss(&batch, Mode::Train, &mut rng)?;
-            let value = loss.to_scalar()?;
+            let (value, mut grads) =
+                shards::loss_and_gradients(model, &batch, cfg.shards, &params, &mut rng)?;
             if !value.is_finite() {
                 bar.finish_and_clear();
                 if let Some(best) = &state.best_weights {
@@ -123,7 +125,6 @@ pub fn train<B: Backend>(
                     value,
                 });
             }
-            let mut grads = loss.backward()?;
             if let Some(max) = cfg.clip_norm {
                 clip_grad_norm(&mut grads, &params, max)?;
             }

@@ -3,5 +3,6 @@
 mod datasets;
 mod fixture;
 mod gaussian_linear;
+mod shards;
 mod training;
 mod two_moons;

@@ -160,7 +160,7 @@ fn early_stopping_stops_and_restores_the_best_weights() {
 /// A model whose loss turns NaN in its second epoch.
 struct Exploding {
     store: ParamStore<NdArray>,
-    calls: std::cell::Cell<usize>,
+    calls: std::sync::atomic::AtomicUsize,
 }
 
 impl Trainable<NdArray> for Exploding {
@@ -174,9 +174,12 @@ impl Trainable<NdArray> for Exploding {
         _rng: &mut dyn RngCore,
     ) -> abi_approx::Result<Tensor<NdArray>> {
         let w = self.store.get("w").unwrap().value();
-        self.calls.set(self.calls.get() + 1);
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let loss = w.square()?.sum_all()?;
-        Ok(if self.calls.get() == 7 {
+        Ok(if calls == 7 {
             loss.mul_scalar(f64::NAN)?
         } else {
             loss
@@ -196,7 +199,7 @@ fn a_nan_loss_stops_training_with_epoch_and_batch() {
         .unwrap();
     let model = Exploding {
         store,
-        calls: std::cell::Cell::new(0),
+        calls: std::sync::atomic::AtomicUsize::new(0),
     };
     let mut data = OfflineDataset::new(moons(20, 0), 5, 0).unwrap();
     let err = train(

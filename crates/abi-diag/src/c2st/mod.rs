@@ -179,7 +179,11 @@ pub fn c2st_on<B: Backend>(
                 .flat_map(|g| folds[g].iter().copied())
                 .collect();
             let seed = cfg.seed ^ (f as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            classifier::fold_accuracy::<B>(&rows, &train, &folds[f], dim, cfg, seed, device)
+            // training needs gradients whatever the caller's mode (and a worker thread's
+            // default need not be the caller's)
+            abi_tensor::enable_grad::<B, _>(|| {
+                classifier::fold_accuracy::<B>(&rows, &train, &folds[f], dim, cfg, seed, device)
+            })
         })
         .collect::<Result<Vec<f64>>>()?;
     Ok(accuracies.iter().sum::<f64>() / accuracies.len() as f64)

@@ -3,7 +3,7 @@
 //! `N(0, I)`.
 
 use super::canvas::{Drawn, Figure, save};
-use super::panel::{Axes, Chart, chart, histogram, kde, linspace};
+use super::panel::{Axes, Chart, FRAME_HEIGHT, FRAME_WIDTH, chart, histogram, kde, linspace};
 use super::style::{ACCENT, BAND, PRIMARY, sequential};
 use crate::checks;
 use crate::error::{Result, input};
@@ -242,8 +242,10 @@ impl PairsFigure<'_> {
 impl Figure for PairsFigure<'_> {
     const NAME: &'static str = "pairs";
     fn size(&self) -> (u32, u32) {
+        // cells as much shorter as their frames are narrower, so that every plotting area is
+        // square and the circles of the latent plot are round
         let p = self.names.len() as u32;
-        (CELL * p, CELL * p)
+        (CELL * p, (CELL + FRAME_HEIGHT - FRAME_WIDTH) * p)
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let p = self.names.len();

@@ -20,6 +20,11 @@ pub(crate) struct Axes<'s> {
     pub(crate) y_desc: &'s str,
 }
 
+/// Pixels a chart without a title spends beside its plotting area (margins and the y labels).
+pub(crate) const FRAME_WIDTH: u32 = 6 + 18 + 64;
+/// Pixels a chart without a title spends above and below its plotting area.
+pub(crate) const FRAME_HEIGHT: u32 = 8 + 6 + 50;
+
 /// A chart on `area` with the house style: title on top, both axes described, light grid.
 pub(crate) fn chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,

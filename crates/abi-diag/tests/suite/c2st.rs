@@ -88,3 +88,17 @@ fn c2st_rejects_mismatched_or_non_finite_input() {
     ));
     assert!(c2st(a.slice(ndarray::s![..3, ..]).view(), a.view(), 0).is_err());
 }
+
+#[test]
+fn c2st_trains_its_classifiers_even_when_called_without_gradients() {
+    let (a, b) = (
+        gaussian_sample(300, 1, 1.0, 5),
+        gaussian_sample(300, 1, 0.0, 6),
+    );
+    let cfg = C2stConfig::fast();
+    let plain = c2st_with(a.view(), b.view(), &cfg).unwrap();
+    let inside =
+        abi_tensor::no_grad::<abi_ndarray::NdArray<f64>, _>(|| c2st_with(a.view(), b.view(), &cfg))
+            .unwrap();
+    assert_eq!(plain, inside);
+}
