@@ -3,6 +3,7 @@
 mod datasets;
 mod fixture;
 mod gaussian_linear;
+mod gaussian_means;
 mod shards;
 mod training;
 mod two_moons;
