@@ -32,7 +32,10 @@ fn errors(model: &GaussianMeans, data: &Batch, draws: &Batch) -> (f64, f64) {
     for s in 0..sets {
         let real = n[[s, 0]] as usize;
         let xs = x.index_axis(ndarray::Axis(0), s);
-        let xs = xs.slice(ndarray::s![..real, ..]).into_dimensionality().unwrap();
+        let xs = xs
+            .slice(ndarray::s![..real, ..])
+            .into_dimensionality()
+            .unwrap();
         let (mean, var) = model.posterior(xs).unwrap();
         for j in 0..d {
             let col: Vec<f64> = (0..m).map(|i| theta[[s, i, j]]).collect();
@@ -95,9 +98,12 @@ fn train_and_score(size: SetSize, padded: bool) -> (f64, f64) {
         .seed(6)
         .quiet();
     approx
-        .fit_with(&mut data, &cfg, Some(&validation), &mut |_: &abi_approx::EpochRecord| {
-            std::ops::ControlFlow::Continue(())
-        })
+        .fit_with(
+            &mut data,
+            &cfg,
+            Some(&validation),
+            &mut |_: &abi_approx::EpochRecord| std::ops::ControlFlow::Continue(()),
+        )
         .unwrap();
     let held_out = sim.sample(100, &mut rng).unwrap();
     let draws = approx
