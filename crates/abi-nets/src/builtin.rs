@@ -6,8 +6,8 @@ use crate::inference::{
 };
 use crate::registry::Registry;
 use crate::summary::{
-    DeepSetConfig, FlattenConfig, RecurrentNetworkConfig, SetTransformerConfig,
-    TimeSeriesNetworkConfig, TimeSeriesTransformerConfig,
+    DeepSetConfig, FlattenConfig, FusionNetworkConfig, RecurrentNetworkConfig,
+    SetTransformerConfig, TimeSeriesNetworkConfig, TimeSeriesTransformerConfig,
 };
 use abi_tensor::Backend;
 
@@ -32,6 +32,7 @@ pub(crate) fn register<B: Backend>(r: &mut Registry<B>) {
         r.register_summary::<TimeSeriesNetworkConfig>().map(|_| ()),
         r.register_summary::<TimeSeriesTransformerConfig>()
             .map(|_| ()),
+        r.register_summary::<FusionNetworkConfig>().map(|_| ()),
     ];
     debug_assert!(results.iter().all(Result::is_ok));
 }

@@ -116,21 +116,21 @@ impl ContinuousApproximatorBuilder {
         }
         let layout = ConditionLayout::of(&roles)?;
         if let Some(w) = self.summary_mmd {
-            if !(w > 0.0 && w.is_finite()) || layout.summary_shape.is_none() {
+            if !(w > 0.0 && w.is_finite() && layout.has_summary_input()) {
                 return Err(ApproxError::Config(format!(
                     "summary_mmd needs a positive finite weight and summary_variables, got {w}"
                 )));
             }
         }
-        let summary_network = match (&layout.summary_shape, &self.summary_network) {
-            (Some(_), spec) => Some(spec.clone().unwrap_or_else(|| NetworkSpec::new("flatten"))),
-            (None, Some(_)) => {
+        let summary_network = match (layout.has_summary_input(), &self.summary_network) {
+            (true, spec) => Some(spec.clone().unwrap_or_else(|| NetworkSpec::new("flatten"))),
+            (false, Some(_)) => {
                 return Err(ApproxError::Config(
                     "a summary network was set, but the adapter produces no summary_variables"
                         .into(),
                 ));
             }
-            (None, None) => None,
+            (false, None) => None,
         };
         Ok(ApproximatorSpec {
             inference_network: Some(self.inference_network.clone()),
@@ -187,7 +187,7 @@ impl ContinuousApproximatorBuilder {
                 spec.inference_dim
             )));
         }
-        if spec.layout.summary_shape.is_some() != summary.is_some() {
+        if spec.layout.has_summary_input() != summary.is_some() {
             return Err(ApproxError::Config(
                 "a summary network is needed exactly when the adapter produces summary_variables"
                     .into(),

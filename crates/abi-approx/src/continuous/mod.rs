@@ -111,10 +111,11 @@ impl<B: Backend> ContinuousApproximator<B> {
     ) -> Result<Self> {
         let store = ParamStore::<B>::new(device.clone());
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
-        let summary = match (&spec.summary_network, &spec.layout.summary_shape) {
-            (Some(s), Some(shape)) => {
+        let summary = match (&spec.summary_network, spec.layout.summary_source_shapes()) {
+            (Some(s), Some(sources)) => {
+                let path = store.root().sub("summary");
                 let (net, resolved) =
-                    registry.build_summary(s, &store.root().sub("summary"), shape, &mut rng)?;
+                    registry.build_summary_sources(s, &path, &sources, &mut rng)?;
                 spec.summary_network = Some(resolved);
                 Some(net)
             }
@@ -280,8 +281,12 @@ impl<B: Backend> ContinuousApproximator<B> {
         })?;
         let roles = self.adapter.forward_available(data)?;
         no_grad::<B, _>(|| {
-            let (x, mask) = ConditionLayout::summary_input::<B>(&roles, None, self.store.device())?;
-            to_array(&summary.summarize(&x, mask.as_ref())?)
+            let device = self.store.device();
+            let s = self
+                .spec
+                .layout
+                .summaries(&roles, None, summary.as_ref(), None, device)?;
+            to_array(&s)
         })
     }
 
@@ -335,7 +340,7 @@ impl<B: Backend> ContinuousApproximator<B> {
     /// network has no spec to rebuild it from.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         if self.spec.inference_network.is_none()
-            || self.spec.layout.summary_shape.is_some() && self.spec.summary_network.is_none()
+            || self.spec.layout.has_summary_input() && self.spec.summary_network.is_none()
         {
             return Err(ApproxError::Config(
                 "a network given ready-made has no spec to rebuild it from; name it with \
@@ -393,11 +398,12 @@ impl<B: Backend> Trainable<B> for ContinuousApproximator<B> {
         let device = self.store.device();
         let summaries = match &self.summary {
             Some(net) => {
-                let (x, mask) = ConditionLayout::summary_input::<B>(&roles, None, device)?;
-                Some(match mode {
-                    Mode::Train => net.summarize_train(&x, mask.as_ref(), rng)?,
-                    Mode::Eval => net.summarize(&x, mask.as_ref())?,
-                })
+                let summary_rng = match mode {
+                    Mode::Train => Some(&mut *rng as &mut dyn RngCore),
+                    Mode::Eval => None,
+                };
+                let layout = &self.spec.layout;
+                Some(layout.summaries(&roles, None, net.as_ref(), summary_rng, device)?)
             }
             None => None,
         };

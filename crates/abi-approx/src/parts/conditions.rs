@@ -6,14 +6,16 @@ use crate::roles::{
     INFERENCE_CONDITIONS, SUMMARY_MASK, SUMMARY_VARIABLES, check_finite, required, role_array,
     to_tensor,
 };
-use abi_adapter::Data;
-use abi_nets::summary::SummaryNetwork;
+use abi_adapter::{Data, GROUP_SEPARATOR};
+use abi_nets::summary::{SummaryNetwork, SummarySource};
 use abi_tensor::{Backend, Tensor};
 use ndarray::{ArrayD, Axis, Slice};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// The shapes of the condition roles: the width of `inference_conditions` and the shape of one
-/// data set of `summary_variables` (without the batch axis).
+/// data set of `summary_variables` (without the batch axis), or, for multi-source data, the
+/// members of the group `summary_variables/<source>` and their shapes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionLayout {
@@ -21,6 +23,10 @@ pub struct ConditionLayout {
     pub condition_dim: usize,
     /// Shape of one data set of `summary_variables`, when present.
     pub summary_shape: Option<Vec<usize>>,
+    /// The sources of grouped summary variables (`summary_variables/<name>`) with the shape
+    /// of one data set each, in the adapter's order; empty for a single input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary_sources: Vec<(String, Vec<usize>)>,
 }
 
 impl ConditionLayout {
@@ -40,10 +46,35 @@ impl ConditionLayout {
         let summary_shape = roles
             .get(SUMMARY_VARIABLES)
             .map(|s| s.shape()[1..].to_vec());
+        let summary_sources = if summary_shape.is_some() {
+            Vec::new()
+        } else {
+            roles
+                .group(SUMMARY_VARIABLES)
+                .iter()
+                .map(|(name, a)| (name.to_string(), a.shape()[1..].to_vec()))
+                .collect()
+        };
         Ok(Self {
             condition_dim,
             summary_shape,
+            summary_sources,
         })
+    }
+
+    /// Whether there is an input for a summary network (one or several sources).
+    pub fn has_summary_input(&self) -> bool {
+        self.summary_shape.is_some() || !self.summary_sources.is_empty()
+    }
+
+    /// The summary network's sources with their shapes: the single input (named `""`) or
+    /// the grouped ones; `None` without summary variables.
+    pub fn summary_source_shapes(&self) -> Option<Vec<(String, Vec<usize>)>> {
+        match &self.summary_shape {
+            Some(shape) => Some(vec![(String::new(), shape.clone())]),
+            None if !self.summary_sources.is_empty() => Some(self.summary_sources.clone()),
+            None => None,
+        }
     }
 
     /// Rows (data sets) of the condition roles in `roles`, or `None` when there are none.
@@ -51,6 +82,50 @@ impl ConditionLayout {
         [INFERENCE_CONDITIONS, SUMMARY_VARIABLES]
             .iter()
             .find_map(|r| roles.get(r).and_then(|a| a.shape().first().copied()))
+            .or_else(|| {
+                let group = roles.group(SUMMARY_VARIABLES);
+                let first = group.iter().next();
+                first.and_then(|(_, a)| a.shape().first().copied())
+            })
+    }
+
+    /// The summaries of rows `range` (all for `None`): `net` on `summary_variables` (with
+    /// `summary_mask`), or on the sources `summary_variables/<name>` (with masks
+    /// `summary_mask/<name>`); in training mode when `rng` is given.
+    pub fn summaries<B: Backend>(
+        &self,
+        roles: &Data,
+        range: Option<(usize, usize)>,
+        net: &dyn SummaryNetwork<B>,
+        rng: Option<&mut dyn RngCore>,
+        device: &B::Device,
+    ) -> Result<Tensor<B>> {
+        if self.summary_sources.is_empty() {
+            let (x, mask) = Self::summary_input::<B>(roles, range, device)?;
+            return Ok(match rng {
+                Some(r) => net.summarize_train(&x, mask.as_ref(), r)?,
+                None => net.summarize(&x, mask.as_ref())?,
+            });
+        }
+        let inputs = self
+            .summary_sources
+            .iter()
+            .map(|(name, _)| {
+                let x_role = format!("{SUMMARY_VARIABLES}{GROUP_SEPARATOR}{name}");
+                let mask_role = format!("{SUMMARY_MASK}{GROUP_SEPARATOR}{name}");
+                let (x, mask) = Self::input_of::<B>(roles, &x_role, &mask_role, range, device)?;
+                Ok((name.as_str(), x, mask))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let sources: Vec<SummarySource<'_, B>> = inputs
+            .iter()
+            .map(|(name, x, mask)| SummarySource {
+                name,
+                x,
+                mask: mask.as_ref(),
+            })
+            .collect();
+        Ok(net.summarize_sources(&sources, rng)?)
     }
 
     /// The conditions for rows `range` (all rows for `None`) of adapted data: the summaries
@@ -64,10 +139,7 @@ impl ConditionLayout {
         device: &B::Device,
     ) -> Result<Option<Tensor<B>>> {
         let summaries = match summary {
-            Some(net) => {
-                let (x, mask) = Self::summary_input::<B>(roles, range, device)?;
-                Some(net.summarize(&x, mask.as_ref())?)
-            }
+            Some(net) => Some(self.summaries(roles, range, net, None, device)?),
             None => None,
         };
         self.join(roles, range, summaries, device)
@@ -120,24 +192,35 @@ impl ConditionLayout {
         range: Option<(usize, usize)>,
         device: &B::Device,
     ) -> Result<(Tensor<B>, Option<Tensor<B>>)> {
+        Self::input_of::<B>(roles, SUMMARY_VARIABLES, SUMMARY_MASK, range, device)
+    }
+
+    /// Role `x_role` and its optional mask `mask_role` for rows `range`, checked.
+    fn input_of<B: Backend>(
+        roles: &Data,
+        x_role: &str,
+        mask_role: &str,
+        range: Option<(usize, usize)>,
+        device: &B::Device,
+    ) -> Result<(Tensor<B>, Option<Tensor<B>>)> {
         let slice = |a: ArrayD<f64>| match range {
             Some((s, e)) => a.slice_axis(Axis(0), Slice::from(s..e)).to_owned(),
             None => a,
         };
         let x = required(
             roles,
-            SUMMARY_VARIABLES,
+            x_role,
             "the approximator was built with a summary network",
         )?;
-        check_finite(SUMMARY_VARIABLES, &x)?;
-        let mask = match role_array(roles, SUMMARY_MASK) {
+        check_finite(x_role, &x)?;
+        let mask = match role_array(roles, mask_role) {
             Some(m) => {
                 if m.ndim() < 2 || m.ndim() >= x.ndim() || x.shape()[..m.ndim()] != m.shape()[..] {
                     return Err(ApproxError::RoleShape {
-                        role: SUMMARY_MASK.into(),
+                        role: mask_role.into(),
                         got: m.shape().to_vec(),
                         expected: format!(
-                            "the leading axes of summary_variables {:?}, without the last",
+                            "the leading axes of {x_role} {:?}, without the last",
                             x.shape()
                         ),
                     });

@@ -2,6 +2,7 @@
 
 mod datasets;
 mod fixture;
+mod fusion;
 mod gaussian_linear;
 mod gaussian_means;
 mod shards;

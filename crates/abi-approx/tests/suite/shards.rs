@@ -63,8 +63,8 @@ fn trained(shards: usize, dropout: f64, optimizer: OptimizerChoice) -> Vec<f32> 
     approx
         .parameters()
         .tensors()
-        .into_iter()
-        .flat_map(|(_, t)| t.to_vec().unwrap())
+        .into_values()
+        .flat_map(|t| t.to_vec().unwrap())
         .collect()
 }
 
@@ -90,8 +90,8 @@ fn shards_give_the_gradients_of_the_whole_batch() {
         approximator(&data, 0.0)
             .parameters()
             .tensors()
-            .into_iter()
-            .flat_map(|(_, t)| t.to_vec().unwrap())
+            .into_values()
+            .flat_map(|t| t.to_vec().unwrap())
             .collect::<Vec<f32>>()
     };
     let moved = whole

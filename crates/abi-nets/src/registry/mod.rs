@@ -67,6 +67,29 @@ pub trait SummaryConfig:
         input_shape: &[usize],
         rng: &mut dyn RngCore,
     ) -> NetResult<Box<dyn SummaryNetwork<B>>>;
+
+    /// Builds the network for multi-source data: `sources` names each source and gives the
+    /// shape of one of its data sets; `registry` builds nested networks by name. The default
+    /// takes exactly one source and calls [`build_network`](Self::build_network).
+    fn build_sources<B: Backend>(
+        &self,
+        path: &ParamPath<B>,
+        sources: &[(String, Vec<usize>)],
+        registry: &Registry<B>,
+        rng: &mut dyn RngCore,
+    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
+        let _ = registry;
+        match sources {
+            [(_, shape)] => self.build_network(path, shape, rng),
+            _ => Err(NetError::config(
+                Self::NAME,
+                format!(
+                    "takes one input, got {} sources; `fusion_network` combines several",
+                    sources.len()
+                ),
+            )),
+        }
+    }
 }
 
 /// Resolved settings: registered defaults merged with a spec, checked by deserialising.
@@ -86,7 +109,8 @@ type BuildSummary<B> = Arc<
     dyn Fn(
             &Map<String, Value>,
             &ParamPath<B>,
-            &[usize],
+            &[(String, Vec<usize>)],
+            &Registry<B>,
             &mut dyn RngCore,
         ) -> NetResult<Box<dyn SummaryNetwork<B>>>
         + Send
@@ -197,7 +221,8 @@ impl<B: Backend> Registry<B> {
     /// A registry of the built-in networks: inference networks `coupling_flow` (affine,
     /// BayesFlow's default), `spline_coupling_flow`, `maf`, `flow_matching`,
     /// `consistency_model`; summary networks `deep_set`, `set_transformer`,
-    /// `recurrent_network`, `time_series_network`, `time_series_transformer` and `flatten`.
+    /// `recurrent_network`, `time_series_network`, `time_series_transformer`,
+    /// `fusion_network` and `flatten`.
     pub fn new() -> Self {
         let mut r = Self::empty();
         crate::builtin::register(&mut r);
@@ -258,8 +283,8 @@ impl<B: Backend> Registry<B> {
             });
         }
         let owned = name.to_string();
-        let build: BuildSummary<B> = Arc::new(move |settings, path, shape, rng| {
-            parse::<C>(&owned, settings)?.build_network(path, shape, rng)
+        let build: BuildSummary<B> = Arc::new(move |settings, path, sources, registry, rng| {
+            parse::<C>(&owned, settings)?.build_sources(path, sources, registry, rng)
         });
         let resolve = resolver(name, defaults)?;
         self.summary
@@ -341,9 +366,22 @@ impl<B: Backend> Registry<B> {
         input_shape: &[usize],
         rng: &mut dyn RngCore,
     ) -> NetResult<(Box<dyn SummaryNetwork<B>>, NetworkSpec)> {
+        self.build_summary_sources(spec, path, &[(String::new(), input_shape.to_vec())], rng)
+    }
+
+    /// Builds the summary network of `spec` for multi-source data (each source's name and
+    /// data-set shape, see [`SummaryConfig::build_sources`]) under `path`; returns it with the
+    /// resolved spec.
+    pub fn build_summary_sources(
+        &self,
+        spec: &NetworkSpec,
+        path: &ParamPath<B>,
+        sources: &[(String, Vec<usize>)],
+        rng: &mut dyn RngCore,
+    ) -> NetResult<(Box<dyn SummaryNetwork<B>>, NetworkSpec)> {
         let resolved = self.resolve_summary(spec)?;
         let entry = self.summary_entry(&spec.name)?;
-        let net = (entry.build)(&resolved.settings, path, input_shape, rng)?;
+        let net = (entry.build)(&resolved.settings, path, sources, self, rng)?;
         Ok((net, resolved))
     }
 }

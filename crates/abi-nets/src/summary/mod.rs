@@ -11,6 +11,7 @@
 //! | [`RecurrentNetwork`] | `recurrent_network` | time series (stacked bidirectional GRU / LSTM, Time2Vec) |
 //! | [`TimeSeriesNetwork`] | `time_series_network` | time series (LSTNet: convolutions, GRU, skip path) |
 //! | [`TimeSeriesTransformer`] | `time_series_transformer` | time series (Time2Vec, self-attention, mean) |
+//! | [`FusionNetwork`] | `fusion_network` | several sources at once (one backbone per source, outputs joined, optional head) |
 //! | [`Flatten`] | `flatten` | fixed-size data (the identity) |
 //!
 //! Set networks accept padding anywhere; sequence networks expect it at the end of each series.
@@ -19,6 +20,7 @@ mod attention;
 mod conv;
 mod deep_set;
 mod flatten;
+mod fusion;
 mod init;
 mod mask;
 mod pooling;
@@ -32,6 +34,7 @@ mod time_series_transformer;
 
 pub use deep_set::{DeepSet, DeepSetConfig};
 pub use flatten::{Flatten, FlattenConfig};
+pub use fusion::{FusionNetwork, FusionNetworkConfig};
 pub use init::KernelInit;
 pub use pooling::Pooling;
 pub use recurrent::RecurrentType;
@@ -41,7 +44,7 @@ pub use time_series_network::{TimeSeriesNetwork, TimeSeriesNetworkConfig};
 pub use time_series_transformer::{TimeSeriesTransformer, TimeSeriesTransformerConfig};
 pub use time2vec::Time2Vec;
 
-use abi_tensor::{Backend, Result, Tensor};
+use abi_tensor::{Backend, Result, Tensor, TensorError};
 use rand::RngCore;
 
 /// A network that maps raw data `(batch, ...)` (sets `(batch, set, dim)`, time series
@@ -69,4 +72,39 @@ pub trait SummaryNetwork<B: Backend>: Send + Sync {
         let _ = rng;
         self.summarize(x, mask)
     }
+
+    /// Summaries of multi-source data sets: one input per named source (the adapter's group
+    /// `summary_variables/<name>`, masks `summary_mask/<name>`), in training mode when `rng`
+    /// is given. Single-input networks (the default) take exactly one source, whatever its
+    /// name; a [`FusionNetwork`] takes one per backbone.
+    fn summarize_sources(
+        &self,
+        sources: &[SummarySource<'_, B>],
+        rng: Option<&mut dyn RngCore>,
+    ) -> Result<Tensor<B>> {
+        match (sources, rng) {
+            ([one], Some(r)) => self.summarize_train(one.x, one.mask, r),
+            ([one], None) => self.summarize(one.x, one.mask),
+            _ => Err(TensorError::InvalidArgument {
+                op: "summarize_sources",
+                reason: format!(
+                    "this summary network takes one input, got {} sources (a fusion network \
+                     takes several)",
+                    sources.len()
+                ),
+            }),
+        }
+    }
+}
+
+/// One named input of a multi-source data set, `(batch, ...)`, with its optional padding
+/// mask.
+#[derive(Debug, Clone, Copy)]
+pub struct SummarySource<'a, B: Backend> {
+    /// The source's name (the member of the adapter's group `summary_variables`).
+    pub name: &'a str,
+    /// Its data, `(batch, set or time, dim)` or whatever its backbone reads.
+    pub x: &'a Tensor<B>,
+    /// Its mask `(batch, set or time)`, 1 for real elements, for padded data.
+    pub mask: Option<&'a Tensor<B>>,
 }

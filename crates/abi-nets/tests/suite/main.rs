@@ -4,6 +4,7 @@ mod bimodal;
 mod consistency;
 mod coupling_flow;
 mod flow_matching;
+mod fusion;
 mod gaussian_fit;
 mod helpers;
 mod layers;

@@ -2,9 +2,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::summary_kit::{self, Kind};
+use abi_nets::NetworkSpec;
 use abi_nets::summary::{
-    DeepSetConfig, Pooling, RecurrentNetworkConfig, RecurrentType, SetTransformerConfig,
-    SummaryNetwork, TimeSeriesNetworkConfig, TimeSeriesTransformerConfig,
+    DeepSetConfig, FusionNetworkConfig, Pooling, RecurrentNetworkConfig, RecurrentType,
+    SetTransformerConfig, SummaryNetwork, TimeSeriesNetworkConfig, TimeSeriesTransformerConfig,
 };
 use abi_nets::{NetResult, SummaryConfig};
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
@@ -83,6 +84,25 @@ fn time_series_network_with_strided_convolutions_and_lstm_passes_the_summary_kit
         ..TimeSeriesNetworkConfig::default()
     };
     passes(config, Kind::Sequence);
+}
+
+#[test]
+fn a_one_backbone_fusion_network_with_a_head_passes_the_summary_kit() {
+    let config = FusionNetworkConfig {
+        backbones: [(
+            "trials".to_string(),
+            NetworkSpec::new("deep_set")
+                .set("summary_dim=6")
+                .unwrap()
+                .set("mlp_widths_equivariant=[16, 16]")
+                .unwrap(),
+        )]
+        .into(),
+        head_widths: vec![12],
+        summary_dim: Some(5),
+        ..FusionNetworkConfig::default()
+    };
+    passes(config, Kind::Set);
 }
 
 #[test]
