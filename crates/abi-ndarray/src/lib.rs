@@ -253,6 +253,15 @@ impl<F: NdFloat> Backend for NdArray<F> {
         kernels::spline::rq_spline(v, raw, spec)
     }
 
+    fn gru_update(
+        h: &NdTensor<F>,
+        xp: &NdTensor<F>,
+        hp: &NdTensor<F>,
+        mask: Option<&NdTensor<F>>,
+    ) -> Result<NdTensor<F>> {
+        kernels::recurrent::gru_update(h, xp, hp, mask)
+    }
+
     fn detach(x: &NdTensor<F>) -> NdTensor<F> {
         NdTensor::shared(x.node.value.clone(), false)
     }

@@ -153,6 +153,27 @@ pub trait Backend: Clone + Copy + Debug + Default + Send + Sync + 'static {
         .map(Tensor::into_raw)
     }
 
+    /// One GRU state update ([`Tensor::gru_update`]) of the state `h (batch, n)` from the
+    /// step's projections `xp`, `hp` `(batch, 3n)` and an optional mask `(batch, 1)`;
+    /// differentiable in `h`, `xp` and `hp` (the mask is a constant). Shapes arrive checked.
+    /// The default ([`crate::recurrent::gru_update_composite`]) composes about a dozen
+    /// operations; backends may fuse it into one pass.
+    fn gru_update(
+        h: &Self::Tensor,
+        xp: &Self::Tensor,
+        hp: &Self::Tensor,
+        mask: Option<&Self::Tensor>,
+    ) -> Result<Self::Tensor> {
+        let mask = mask.map(|m| Tensor::<Self>::from_raw(m.clone()));
+        crate::recurrent::gru_update_composite(
+            &Tensor::<Self>::from_raw(h.clone()),
+            &Tensor::<Self>::from_raw(xp.clone()),
+            &Tensor::<Self>::from_raw(hp.clone()),
+            mask.as_ref(),
+        )
+        .map(Tensor::into_raw)
+    }
+
     // ---- autodiff -------------------------------------------------------------------------
 
     /// The same values with no history: gradients do not flow through the result.

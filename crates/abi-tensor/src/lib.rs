@@ -11,6 +11,7 @@ pub mod ops;
 pub mod optim;
 pub mod parallel;
 pub mod param;
+pub mod recurrent;
 pub mod shape;
 pub mod spline;
 mod tensor;

@@ -87,6 +87,28 @@ impl<B: Backend> Tensor<B> {
         out.permute(&[0, 2, 1])
     }
 
+    /// One GRU state update in Keras' `reset_after` form (gates laid out `[a, r, c]`) of the
+    /// state `self` `(batch, n)`, from the step's input projection `xp = x W + b` and recurrent
+    /// projection `hp = h U + b_U`, both `(batch, 3n)`:
+    /// `[a, r] = σ(xp[:, :2n] + hp[:, :2n])`, `c = tanh(xp[:, 2n:] + r ⊙ hp[:, 2n:])`,
+    /// `h' = h + m ⊙ a ⊙ (c − h)`, where the optional mask `m` `(batch, 1)` (1 by default)
+    /// keeps the state of padded steps. (`a` is Keras' `1 − z`.)
+    pub fn gru_update(&self, xp: &Self, hp: &Self, mask: Option<&Self>) -> Result<Self> {
+        let h = self.shape();
+        let ok = h.len() == 2
+            && xp.shape() == [h[0], 3 * h[1]]
+            && hp.shape() == [h[0], 3 * h[1]]
+            && mask.is_none_or(|m| m.shape() == [h[0], 1]);
+        if !ok {
+            return Err(TensorError::ShapeMismatch {
+                op: "gru_update",
+                lhs: h,
+                rhs: xp.shape(),
+            });
+        }
+        B::gru_update(self.raw(), xp.raw(), hp.raw(), mask.map(|m| m.raw())).map(Self::from_raw)
+    }
+
     /// Inverted dropout: in training, zeroes each element with probability `rate` and scales
     /// the rest by `1 / (1 - rate)`; returns `self` unchanged when `training` is false.
     pub fn dropout(

@@ -4,9 +4,10 @@ pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod matmul;
 pub(crate) mod optim;
+pub(crate) mod recurrent;
 pub(crate) mod reduce;
 pub(crate) mod shape;
-mod simd;
+pub(crate) mod simd;
 pub(crate) mod spline;
 
 use crate::NdFloat;

@@ -174,9 +174,12 @@ fn the_same_wrapper_without_the_fault_would_pass_the_other_families() {
             continue;
         }
         let failures = family(&Cpu);
-        // composite activations (mish) use tanh, so only tanh-dependent cases may fail there
+        // composite activations (mish) and the composed GRU update (the wrapper does not
+        // forward the fused one) use tanh, so only those tanh-dependent cases may fail
         assert!(
-            failures.iter().all(|f| f.case.starts_with("activations")),
+            failures
+                .iter()
+                .all(|f| f.case.starts_with("activations") || f.case.starts_with("gru_update")),
             "{name}: {failures:?}"
         );
     }

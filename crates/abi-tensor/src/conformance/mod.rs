@@ -19,6 +19,7 @@
 
 mod elementwise;
 mod gradcheck;
+mod recurrent;
 mod semantics;
 mod spline;
 mod structural;
@@ -83,6 +84,7 @@ pub fn families<B: Backend>() -> Vec<(&'static str, Family<B>)> {
         ("index", structural::index_ops::<B>),
         ("composite", structural::composite::<B>),
         ("spline", spline::spline::<B>),
+        ("recurrent", recurrent::recurrent::<B>),
         ("autodiff", semantics::autodiff::<B>),
         ("errors", semantics::errors::<B>),
     ]
@@ -114,7 +116,7 @@ macro_rules! conformance_tests {
     ($backend:ty, $device:expr) => {
         $crate::conformance_tests!(@family $backend, $device,
             unary, binary, compare_where, broadcasting, matmul, reduce, shape, index,
-            composite, spline, autodiff, errors);
+            composite, spline, recurrent, autodiff, errors);
     };
     (@family $backend:ty, $device:expr, $($family:ident),*) => {
         $(

@@ -18,8 +18,8 @@ pub enum RecurrentType {
     Lstm,
 }
 
-/// One step's input projections: the gate pre-activations and, for a GRU, the candidate's.
-pub(crate) type StepInput<B> = (Tensor<B>, Option<Tensor<B>>);
+/// One step's input projection `x W + b` `(batch, g·hidden)`.
+pub(crate) type StepInput<B> = Tensor<B>;
 
 /// A GRU or LSTM cell of `hidden` units over inputs of `in_dim` features. Parameters:
 /// `kernel` `(in, g·hidden)`, `recurrent_kernel` `(hidden, g·hidden)` (orthogonal), `bias`
@@ -90,8 +90,7 @@ impl<B: Backend> Cell<B> {
         })
     }
 
-    /// The input projections `x_t W + b` of every step `(batch, in)`, each split into the
-    /// gate and (GRU) candidate parts.
+    /// The input projections `x_t W + b` of every step `(batch, in)`.
     ///
     /// One product per step rather than one for the whole sequence: on this crate's backends
     /// the gradient of each slice cut from a `(time, batch, g·hidden)` product is a zero
@@ -100,16 +99,7 @@ impl<B: Backend> Cell<B> {
     /// straight from the previous layer's per-step states, so nothing is sliced.
     pub fn project(&self, xs: &[Tensor<B>]) -> Result<Vec<StepInput<B>>> {
         let (w, b) = (self.kernel.value(), self.bias.value());
-        let h = self.hidden;
-        xs.iter()
-            .map(|x| {
-                let p = x.linear(&w, Some(&b))?;
-                Ok(match self.kind {
-                    RecurrentType::Lstm => (p, None),
-                    RecurrentType::Gru => (p.narrow(1, 0, 2 * h)?, Some(p.narrow(1, 2 * h, h)?)),
-                })
-            })
-            .collect()
+        xs.iter().map(|x| x.linear(&w, Some(&b))).collect()
     }
 
     /// Runs the cell over the projected steps (in reverse when `reverse`) from a zero state.
@@ -129,8 +119,8 @@ impl<B: Backend> Cell<B> {
                 reason: "a sequence needs at least one step".into(),
             });
         };
-        let batch = first.0.dim(0)?;
-        let zeros = Tensor::zeros(&[batch, self.hidden], &first.0.device())?;
+        let batch = first.dim(0)?;
+        let zeros = Tensor::zeros(&[batch, self.hidden], &first.device())?;
         let (mut h, mut c) = (zeros.clone(), zeros);
         let u = self.recurrent_kernel.value();
         let rb = self.recurrent_bias.as_ref().map(Param::value);
@@ -142,22 +132,16 @@ impl<B: Backend> Cell<B> {
             (0..steps.len()).collect()
         };
         for t in order {
-            let (x_gates, x_cand) = &steps[t];
+            let x = &steps[t];
             let m = masks.map(|m| &m[t]);
-            match x_cand {
-                Some(x_cand) => {
+            match self.kind {
+                RecurrentType::Gru => {
+                    // one product and one fused update per step
                     let hp = h.linear(&u, rb.as_ref())?;
-                    let gates = x_gates.add(&hp.narrow(1, 0, 2 * n)?)?.sigmoid()?;
-                    let reset = gates.narrow(1, n, n)?;
-                    let cand = x_cand.add(&reset.mul(&hp.narrow(1, 2 * n, n)?)?)?.tanh()?;
-                    let mut update = gates.narrow(1, 0, n)?;
-                    if let Some(m) = m {
-                        update = update.mul(m)?;
-                    }
-                    h = h.add(&update.mul(&cand.sub(&h)?)?)?;
+                    h = h.gru_update(x, &hp, m)?;
                 }
-                None => {
-                    let pre = x_gates.add(&h.matmul(&u)?)?;
+                RecurrentType::Lstm => {
+                    let pre = x.add(&h.matmul(&u)?)?;
                     let sig = pre.narrow(1, 0, 3 * n)?.sigmoid()?;
                     let g = pre.narrow(1, 3 * n, n)?.tanh()?;
                     let (i, f, o) = (
