@@ -59,6 +59,7 @@ mod tests {
             [
                 "deep_set",
                 "flatten",
+                "fusion_network",
                 "recurrent_network",
                 "set_transformer",
                 "time_series_network",

@@ -6,5 +6,6 @@ mod fusion;
 mod gaussian_linear;
 mod gaussian_means;
 mod shards;
+mod time_series;
 mod training;
 mod two_moons;

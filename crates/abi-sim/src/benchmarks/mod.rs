@@ -9,7 +9,7 @@
 mod bernoulli_glm;
 mod gaussian;
 mod inverse_kinematics;
-mod ode;
+pub(crate) mod ode;
 mod population;
 mod reference;
 mod slcp;
