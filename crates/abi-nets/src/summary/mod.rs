@@ -16,6 +16,50 @@
 //!
 //! Set networks accept padding anywhere; sequence networks expect it at the end of each series.
 
+/// Implements [`SummaryConfig`](crate::SummaryConfig) for a settings type whose inherent
+/// `build(&self, path, input_shape, rng)` builds the network, and [`SummaryNetwork`] for that
+/// network, whose inherent `forward(&self, x, mask, rng)` runs it (in training mode when
+/// `rng` is given) and whose field `summary_dim` is its width.
+macro_rules! summary_network {
+    ($config:ty => $network:ident, $name:literal) => {
+        impl $crate::registry::SummaryConfig for $config {
+            const NAME: &'static str = $name;
+
+            fn build_network<B: abi_tensor::Backend>(
+                &self,
+                path: &abi_tensor::ParamPath<B>,
+                input_shape: &[usize],
+                rng: &mut dyn rand::RngCore,
+            ) -> $crate::error::NetResult<Box<dyn $crate::summary::SummaryNetwork<B>>> {
+                Ok(Box::new(self.build(path, input_shape, rng)?))
+            }
+        }
+
+        impl<B: abi_tensor::Backend> $crate::summary::SummaryNetwork<B> for $network<B> {
+            fn output_dim(&self) -> usize {
+                self.summary_dim
+            }
+
+            fn summarize(
+                &self,
+                x: &abi_tensor::Tensor<B>,
+                mask: Option<&abi_tensor::Tensor<B>>,
+            ) -> abi_tensor::Result<abi_tensor::Tensor<B>> {
+                self.forward(x, mask, None)
+            }
+
+            fn summarize_train(
+                &self,
+                x: &abi_tensor::Tensor<B>,
+                mask: Option<&abi_tensor::Tensor<B>>,
+                rng: &mut dyn rand::RngCore,
+            ) -> abi_tensor::Result<abi_tensor::Tensor<B>> {
+                self.forward(x, mask, Some(rng))
+            }
+        }
+    };
+}
+
 mod attention;
 mod conv;
 mod deep_set;

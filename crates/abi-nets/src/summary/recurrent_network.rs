@@ -1,6 +1,5 @@
 //! [`RecurrentNetwork`]: stacked (bidirectional) GRUs or LSTMs over a time series.
 
-use super::SummaryNetwork;
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense};
 use super::mask;
@@ -9,7 +8,6 @@ use super::residual_mlp::{check_dropout, dropout};
 use super::time2vec::{Time2Vec, split_time_axis};
 use crate::Dense;
 use crate::error::{NetError, NetResult};
-use crate::registry::SummaryConfig;
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -156,18 +154,7 @@ impl RecurrentNetworkConfig {
     }
 }
 
-impl SummaryConfig for RecurrentNetworkConfig {
-    const NAME: &'static str = "recurrent_network";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        input_shape: &[usize],
-        rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
-        Ok(Box::new(self.build(path, input_shape, rng)?))
-    }
-}
+summary_network!(RecurrentNetworkConfig => RecurrentNetwork, "recurrent_network");
 
 /// A recurrent summary network as in BayesFlow 2: a Time2Vec embedding of the step times,
 /// stacked (bidirectional, summed) GRU or LSTM layers, dropout of the last layer's final
@@ -226,24 +213,5 @@ impl<B: Backend> RecurrentNetwork<B> {
         };
         let last = dropout(&last, self.dropout, rng)?;
         self.output_projector.forward(&last)
-    }
-}
-
-impl<B: Backend> SummaryNetwork<B> for RecurrentNetwork<B> {
-    fn output_dim(&self) -> usize {
-        self.summary_dim
-    }
-
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-        self.forward(x, mask, None)
-    }
-
-    fn summarize_train(
-        &self,
-        x: &Tensor<B>,
-        mask: Option<&Tensor<B>>,
-        rng: &mut dyn RngCore,
-    ) -> Result<Tensor<B>> {
-        self.forward(x, mask, Some(rng))
     }
 }

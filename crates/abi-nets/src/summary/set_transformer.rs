@@ -1,13 +1,11 @@
 //! [`SetTransformer`]: attention-based permutation-invariant summaries.
 
-use super::SummaryNetwork;
 use super::attention::{AttentionBlock, BlockSettings, PoolingByAttention};
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense, param_from_values};
 use super::mask;
 use super::residual_mlp::check_dropout;
 use crate::error::{NetError, NetResult};
-use crate::registry::SummaryConfig;
 use crate::{Activation, Dense};
 use abi_tensor::{Backend, Init, Param, ParamPath, Result, Tensor};
 use rand::{Rng, RngCore};
@@ -173,18 +171,7 @@ impl SetTransformerConfig {
     }
 }
 
-impl SummaryConfig for SetTransformerConfig {
-    const NAME: &'static str = "set_transformer";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        input_shape: &[usize],
-        rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
-        Ok(Box::new(self.build(path, input_shape, rng)?))
-    }
-}
+summary_network!(SetTransformerConfig => SetTransformer, "set_transformer");
 
 /// A self-attention block over the set: full (SAB) or through inducing points (ISAB).
 #[derive(Debug, Clone)]
@@ -270,24 +257,5 @@ impl<B: Backend> SetTransformer<B> {
         }
         let pooled = self.pooling.forward(&h, mask, rng)?;
         self.output_projector.forward(&pooled)
-    }
-}
-
-impl<B: Backend> SummaryNetwork<B> for SetTransformer<B> {
-    fn output_dim(&self) -> usize {
-        self.summary_dim
-    }
-
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-        self.forward(x, mask, None)
-    }
-
-    fn summarize_train(
-        &self,
-        x: &Tensor<B>,
-        mask: Option<&Tensor<B>>,
-        rng: &mut dyn RngCore,
-    ) -> Result<Tensor<B>> {
-        self.forward(x, mask, Some(rng))
     }
 }

@@ -1,6 +1,5 @@
 //! [`TimeSeriesNetwork`]: LSTNet-style convolutional-recurrent summaries of time series.
 
-use super::SummaryNetwork;
 use super::conv::{MaskedConv1d, Padding};
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense};
@@ -8,7 +7,6 @@ use super::mask;
 use super::recurrent::{RecurrentLayer, RecurrentType, mask_steps, sequence_steps};
 use super::residual_mlp::{check_dropout, dropout};
 use crate::error::{NetError, NetResult};
-use crate::registry::SummaryConfig;
 use crate::{Activation, Dense};
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
 use rand::{Rng, RngCore};
@@ -160,18 +158,7 @@ impl TimeSeriesNetworkConfig {
     }
 }
 
-impl SummaryConfig for TimeSeriesNetworkConfig {
-    const NAME: &'static str = "time_series_network";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        input_shape: &[usize],
-        rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
-        Ok(Box::new(self.build(path, input_shape, rng)?))
-    }
-}
+summary_network!(TimeSeriesNetworkConfig => TimeSeriesNetwork, "time_series_network");
 
 /// An LSTNet-style time-series network (Lai et al., 2018; BayesFlow 2's
 /// `TimeSeriesNetwork`): convolutions over time extract local features; a (bidirectional)
@@ -237,24 +224,5 @@ impl<B: Backend> TimeSeriesNetwork<B> {
                 .forward(&skip_steps, skip_masks.as_deref(), false)?;
         let summary = dropout(&direct.add(&skipped)?, self.dropout, rng)?;
         self.output_projector.forward(&summary)
-    }
-}
-
-impl<B: Backend> SummaryNetwork<B> for TimeSeriesNetwork<B> {
-    fn output_dim(&self) -> usize {
-        self.summary_dim
-    }
-
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-        self.forward(x, mask, None)
-    }
-
-    fn summarize_train(
-        &self,
-        x: &Tensor<B>,
-        mask: Option<&Tensor<B>>,
-        rng: &mut dyn RngCore,
-    ) -> Result<Tensor<B>> {
-        self.forward(x, mask, Some(rng))
     }
 }

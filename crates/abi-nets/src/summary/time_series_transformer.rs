@@ -1,6 +1,5 @@
 //! [`TimeSeriesTransformer`]: self-attention over time with a Time2Vec embedding.
 
-use super::SummaryNetwork;
 use super::attention::{AttentionBlock, BlockSettings};
 use super::deep_set::set_input_dim;
 use super::init::{KernelInit, dense};
@@ -9,7 +8,6 @@ use super::recurrent_network::{embed_time, time_embedding};
 use super::residual_mlp::check_dropout;
 use super::time2vec::Time2Vec;
 use crate::error::{NetError, NetResult};
-use crate::registry::SummaryConfig;
 use crate::{Activation, Dense};
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
 use rand::{Rng, RngCore};
@@ -145,18 +143,7 @@ impl TimeSeriesTransformerConfig {
     }
 }
 
-impl SummaryConfig for TimeSeriesTransformerConfig {
-    const NAME: &'static str = "time_series_transformer";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        input_shape: &[usize],
-        rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
-        Ok(Box::new(self.build(path, input_shape, rng)?))
-    }
-}
+summary_network!(TimeSeriesTransformerConfig => TimeSeriesTransformer, "time_series_transformer");
 
 /// A time-series transformer as in BayesFlow 2: a Time2Vec embedding of the step times,
 /// self-attention blocks over all (real) steps, the mean over the real steps and a linear
@@ -201,24 +188,5 @@ impl<B: Backend> TimeSeriesTransformer<B> {
             h = block.forward(&h, &h, mask, rng.as_deref_mut())?;
         }
         self.output_projector.forward(&mask::mean(&h, mask)?)
-    }
-}
-
-impl<B: Backend> SummaryNetwork<B> for TimeSeriesTransformer<B> {
-    fn output_dim(&self) -> usize {
-        self.summary_dim
-    }
-
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-        self.forward(x, mask, None)
-    }
-
-    fn summarize_train(
-        &self,
-        x: &Tensor<B>,
-        mask: Option<&Tensor<B>>,
-        rng: &mut dyn RngCore,
-    ) -> Result<Tensor<B>> {
-        self.forward(x, mask, Some(rng))
     }
 }

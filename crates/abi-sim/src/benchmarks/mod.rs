@@ -9,8 +9,8 @@
 mod bernoulli_glm;
 mod gaussian;
 mod inverse_kinematics;
-pub(crate) mod ode;
-mod population;
+mod ode;
+pub(crate) mod population;
 mod reference;
 mod slcp;
 mod two_moons;

@@ -100,20 +100,8 @@ impl BenchmarkTask for LotkaVolterra {
         20
     }
     fn simulate(&self, theta: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
-        let (alpha, beta, gamma, delta) = (theta[0], theta[1], theta[2], theta[3]);
         let times: Vec<f64> = (0..10).map(|k| 2.1 * k as f64).collect();
-        let states = rk4_saved(
-            |u: &[f64; 2]| {
-                [
-                    alpha * u[0] - beta * u[0] * u[1],
-                    -gamma * u[1] + delta * u[0] * u[1],
-                ]
-            },
-            [30.0, 1.0],
-            20.0,
-            0.01,
-            &times,
-        );
+        let states = lotka_volterra_states(theta, &times);
         let observe =
             |v: f64, rng: &mut ChaCha8Rng| (v.clamp(1e-10, 1e4).ln() + 0.1 * std_normal(rng)).exp();
         let mut x = Vec::with_capacity(20);
@@ -124,4 +112,22 @@ impl BenchmarkTask for LotkaVolterra {
         }
         x
     }
+}
+
+/// The Lotka–Volterra states `(prey, predator)` for θ = (α, β, γ, δ) from `(30, 1)` at
+/// `times` (within 20 time units; RK4, step 0.01).
+pub(crate) fn lotka_volterra_states(theta: &[f64], times: &[f64]) -> Vec<[f64; 2]> {
+    let (alpha, beta, gamma, delta) = (theta[0], theta[1], theta[2], theta[3]);
+    rk4_saved(
+        |u: &[f64; 2]| {
+            [
+                alpha * u[0] - beta * u[0] * u[1],
+                -gamma * u[1] + delta * u[0] * u[1],
+            ]
+        },
+        [30.0, 1.0],
+        20.0,
+        0.01,
+        times,
+    )
 }

@@ -2,7 +2,7 @@
 //! input of time-series summary networks.
 
 use crate::batch::Batch;
-use crate::benchmarks::ode::rk4_saved;
+use crate::benchmarks::population::lotka_volterra_states;
 use crate::compose::{VectorizedSimulator, make_vectorized};
 use crate::error::{Result, SimError};
 use ndarray::{ArrayD, IxDyn};
@@ -64,19 +64,7 @@ impl PredatorPrey {
                 .iter()
                 .map(|m| (m + LOG_SD * rng.sample::<f64, _>(StandardNormal)).exp())
                 .collect();
-            let (alpha, beta, gamma, delta) = (p[0], p[1], p[2], p[3]);
-            let states = rk4_saved(
-                |u: &[f64; 2]| {
-                    [
-                        alpha * u[0] - beta * u[0] * u[1],
-                        -gamma * u[1] + delta * u[0] * u[1],
-                    ]
-                },
-                [30.0, 1.0],
-                20.0,
-                0.01,
-                &times,
-            );
+            let states = lotka_volterra_states(&p, &times);
             for s in &states {
                 for &v in s {
                     // a state that escaped to infinity (or NaN) reads as the ceiling

@@ -2,13 +2,11 @@
 
 mod layers;
 
-use super::SummaryNetwork;
 use super::init::{KernelInit, dense};
 use super::mask;
 use super::pooling::Pooling;
 use super::residual_mlp::{MlpStyle, check_dropout};
 use crate::error::{NetError, NetResult};
-use crate::registry::SummaryConfig;
 use crate::{Activation, Dense};
 use abi_tensor::{Backend, ParamPath, Result, Tensor};
 use layers::{EquivariantLayer, EquivariantWidths, InvariantLayer};
@@ -153,18 +151,7 @@ pub(crate) fn set_input_dim(network: &'static str, input_shape: &[usize]) -> Net
     }
 }
 
-impl SummaryConfig for DeepSetConfig {
-    const NAME: &'static str = "deep_set";
-
-    fn build_network<B: Backend>(
-        &self,
-        path: &ParamPath<B>,
-        input_shape: &[usize],
-        rng: &mut dyn RngCore,
-    ) -> NetResult<Box<dyn SummaryNetwork<B>>> {
-        Ok(Box::new(self.build(path, input_shape, rng)?))
-    }
-}
+summary_network!(DeepSetConfig => DeepSet, "deep_set");
 
 /// A deep set (Zaheer et al., 2017) as in BayesFlow 2: `depth` equivariant layers, each
 /// injecting a pooled invariant summary of the set into every element, then an invariant
@@ -208,24 +195,5 @@ impl<B: Backend> DeepSet<B> {
         }
         let pooled = self.invariant.forward(&h, mask, rng)?;
         self.output_projector.forward(&pooled)
-    }
-}
-
-impl<B: Backend> SummaryNetwork<B> for DeepSet<B> {
-    fn output_dim(&self) -> usize {
-        self.summary_dim
-    }
-
-    fn summarize(&self, x: &Tensor<B>, mask: Option<&Tensor<B>>) -> Result<Tensor<B>> {
-        self.forward(x, mask, None)
-    }
-
-    fn summarize_train(
-        &self,
-        x: &Tensor<B>,
-        mask: Option<&Tensor<B>>,
-        rng: &mut dyn RngCore,
-    ) -> Result<Tensor<B>> {
-        self.forward(x, mask, Some(rng))
     }
 }
