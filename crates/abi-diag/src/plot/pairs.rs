@@ -2,7 +2,7 @@
 //! below, draws above, truth and prior optional) and the latent space of a flow against
 //! `N(0, I)`.
 
-use super::canvas::{Drawn, Figure, save};
+use super::canvas::{DrawError, Drawn, Figure, save};
 use super::panel::{Axes, Chart, FRAME_HEIGHT, FRAME_WIDTH, chart, histogram, kde, linspace};
 use super::style::{ACCENT, BAND, PRIMARY, sequential};
 use crate::checks;
@@ -152,6 +152,31 @@ impl PairsFigure<'_> {
         Ok(())
     }
 
+    /// The chart of the off-diagonal panel `(i, j)`: parameter `j` across, `i` up.
+    fn panel<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        i: usize,
+        j: usize,
+    ) -> std::result::Result<Chart<'a, DB>, DrawError> {
+        let ax = Axes {
+            title: "",
+            x: self.ranges[j].clone(),
+            y: self.ranges[i].clone(),
+            x_desc: &self.names[j],
+            y_desc: &self.names[i],
+        };
+        chart(area, &ax)
+    }
+
+    /// What every off-diagonal panel shows on top: the latent circles and the truth.
+    fn overlays<DB: DrawingBackend>(&self, c: &mut Chart<'_, DB>, i: usize, j: usize) -> Drawn {
+        if self.latent {
+            self.circles(c)?;
+        }
+        self.truth_mark(c, j, i)
+    }
+
     fn lower<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -159,14 +184,7 @@ impl PairsFigure<'_> {
         j: usize,
     ) -> Drawn {
         let (rx, ry) = (&self.ranges[j], &self.ranges[i]);
-        let ax = Axes {
-            title: "",
-            x: rx.clone(),
-            y: ry.clone(),
-            x_desc: &self.names[j],
-            y_desc: &self.names[i],
-        };
-        let mut c = chart(area, &ax)?;
+        let mut c = self.panel(area, i, j)?;
         let (wx, wy) = (
             (rx.end - rx.start) / BINS as f64,
             (ry.end - ry.start) / BINS as f64,
@@ -191,10 +209,7 @@ impl PairsFigure<'_> {
                 sequential(0.15 + 0.85 * (*n as f64 / top).sqrt()).filled(),
             )
         }))?;
-        if self.latent {
-            self.circles(&mut c)?;
-        }
-        self.truth_mark(&mut c, j, i)
+        self.overlays(&mut c, i, j)
     }
 
     fn upper<DB: DrawingBackend>(
@@ -204,14 +219,7 @@ impl PairsFigure<'_> {
         j: usize,
     ) -> Drawn {
         let (rx, ry) = (&self.ranges[j], &self.ranges[i]);
-        let ax = Axes {
-            title: "",
-            x: rx.clone(),
-            y: ry.clone(),
-            x_desc: &self.names[j],
-            y_desc: &self.names[i],
-        };
-        let mut c = chart(area, &ax)?;
+        let mut c = self.panel(area, i, j)?;
         let inside = |x: f64, y: f64| rx.contains(&x) && ry.contains(&y);
         if let Some(p) = self.prior {
             let step = p.nrows().div_ceil(MAX_SCATTER).max(1);
@@ -232,10 +240,7 @@ impl PairsFigure<'_> {
                 .filter(|r| inside(r[j], r[i]))
                 .map(|r| Circle::new((r[j], r[i]), 2, PRIMARY.mix(0.45).filled())),
         )?;
-        if self.latent {
-            self.circles(&mut c)?;
-        }
-        self.truth_mark(&mut c, j, i)
+        self.overlays(&mut c, i, j)
     }
 }
 
