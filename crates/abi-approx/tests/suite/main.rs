@@ -5,6 +5,7 @@ mod fixture;
 mod fusion;
 mod gaussian_linear;
 mod gaussian_means;
+mod nan_guard;
 mod shards;
 mod time_series;
 mod training;

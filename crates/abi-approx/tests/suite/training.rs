@@ -1,5 +1,5 @@
 //! The training loop and the approximator's life cycle: resume after an interruption,
-//! early stopping, the NaN guard, save/load, rejection sampling and bad input.
+//! early stopping, save/load, rejection sampling and bad input.
 #![allow(clippy::unwrap_used)]
 
 use abi_adapter::Adapter;
@@ -7,17 +7,16 @@ use abi_adapter::CustomTransform;
 use abi_approx::dataset::{Dataset, OfflineDataset};
 use abi_approx::{
     ApproxError, ContinuousApproximator, ContinuousApproximatorBuilder, EpochRecord, LoadOptions,
-    SampleOptions, ScheduleChoice, TrainConfig, Trainable, train,
+    SampleOptions, ScheduleChoice, TrainConfig,
 };
 use abi_ndarray::{Cpu, NdArray};
-use abi_nets::Mode;
 use abi_nets::NetworkSpec;
 use abi_nets::inference::CouplingFlowConfig;
 use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
 use abi_sim::{Batch, Distribution, simulate};
-use abi_tensor::{ParamStore, Tensor};
+use abi_tensor::ParamStore;
 use ndarray::{ArrayD, IxDyn};
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use std::ops::ControlFlow;
 
 fn small_flow() -> NetworkSpec {
@@ -155,68 +154,6 @@ fn early_stopping_stops_and_restores_the_best_weights() {
     );
     let last_val = h.epochs.last().unwrap().val_loss.unwrap();
     assert!(last_val > best_val);
-}
-
-/// A model whose loss turns NaN in its second epoch.
-struct Exploding {
-    store: ParamStore<NdArray>,
-    calls: std::sync::atomic::AtomicUsize,
-}
-
-impl Trainable<NdArray> for Exploding {
-    fn parameters(&self) -> &ParamStore<NdArray> {
-        &self.store
-    }
-    fn batch_loss(
-        &self,
-        _batch: &Batch,
-        _mode: Mode,
-        _rng: &mut dyn RngCore,
-    ) -> abi_approx::Result<Tensor<NdArray>> {
-        let w = self.store.get("w").unwrap().value();
-        let calls = self
-            .calls
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
-        let loss = w.square()?.sum_all()?;
-        Ok(if calls == 7 {
-            loss.mul_scalar(f64::NAN)?
-        } else {
-            loss
-        })
-    }
-}
-
-#[test]
-fn a_nan_loss_stops_training_with_epoch_and_batch() {
-    let store = ParamStore::<NdArray>::new(Cpu);
-    store
-        .insert(
-            "w",
-            Tensor::from_f64(&[1.0, 2.0], &[2], &Cpu).unwrap(),
-            true,
-        )
-        .unwrap();
-    let model = Exploding {
-        store,
-        calls: std::sync::atomic::AtomicUsize::new(0),
-    };
-    let mut data = OfflineDataset::new(moons(20, 0), 5, 0).unwrap();
-    let err = train(
-        &model,
-        &mut data,
-        &TrainConfig::new(5).quiet(),
-        None,
-        &mut |_: &EpochRecord| ControlFlow::Continue(()),
-    )
-    .map(|_| ())
-    .unwrap_err();
-    match err {
-        ApproxError::NonFiniteLoss { epoch, batch, .. } => assert_eq!((epoch, batch), (1, 2)),
-        other => panic!("unexpected error {other}"),
-    }
-    // the best weights (end of epoch 0) are back in place
-    assert!(model.store.get("w").unwrap().value().to_vec().unwrap()[0].is_finite());
 }
 
 #[test]
