@@ -6,7 +6,6 @@ pub mod benchmarks;
 mod compose;
 mod distribution;
 mod error;
-pub mod mcmc;
 mod model_comparison;
 pub mod models;
 pub mod npz;

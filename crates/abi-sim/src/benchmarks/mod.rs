@@ -15,6 +15,7 @@ mod reference;
 mod slcp;
 mod two_moons;
 
+pub use abi_mcmc::SliceOptions;
 pub use bernoulli_glm::BernoulliGlm;
 pub use gaussian::{GaussianLinear, GaussianMixture};
 pub use inverse_kinematics::InverseKinematics;

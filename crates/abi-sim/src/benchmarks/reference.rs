@@ -2,8 +2,8 @@
 
 use super::BenchmarkTask;
 use crate::error::{Result, SimError};
-use crate::mcmc::{SliceOptions, sir_inits, slice_sample};
 use crate::simulator::draw_rng;
+use abi_mcmc::{Pointwise, SliceOptions, sir_inits, slice_sample_with};
 use ndarray::Array2;
 
 /// Settings of [`reference_posterior`].
@@ -76,21 +76,31 @@ pub fn reference_posterior<T: BenchmarkTask>(
         _ => f64::NEG_INFINITY,
     };
     let mut rng = draw_rng(seed, u64::MAX);
-    let proposals: Vec<Vec<f64>> = (0..options.proposals.max(1))
-        .map(|_| prior.sample(&mut rng))
-        .collect();
-    let inits = sir_inits(proposals, log_posterior, options.slice.chains, &mut rng)?;
-    let draws = slice_sample(
-        log_posterior,
+    let dim = task.dim_parameters();
+    let mut proposals = Vec::with_capacity(options.proposals.max(1) * dim);
+    for _ in 0..options.proposals.max(1) {
+        prior.sample_into(&mut rng, &mut proposals);
+    }
+    let proposals = Array2::from_shape_vec((options.proposals.max(1), dim), proposals)
+        .map_err(|e| mcmc_error(e.to_string()))?;
+    let target = Pointwise::new(dim, log_posterior);
+    let inits = sir_inits(proposals.view(), &target, options.slice.chains, &mut rng)
+        .map_err(|e| mcmc_error(e.to_string()))?;
+    let chains = slice_sample_with(
+        &target,
         |theta, rng| task.posterior_symmetry(theta, rng),
         &inits,
         n,
         &options.slice,
         seed,
-    )?;
-    let dim = task.dim_parameters();
-    Array2::from_shape_vec((n, dim), draws).map_err(|e| SimError::Invalid {
+    )
+    .map_err(|e| mcmc_error(e.to_string()))?;
+    chains.take(n).map_err(|e| mcmc_error(e.to_string()))
+}
+
+fn mcmc_error(reason: String) -> SimError {
+    SimError::Invalid {
         what: "reference_posterior".into(),
-        reason: e.to_string(),
-    })
+        reason,
+    }
 }

@@ -2,9 +2,9 @@
 #![allow(clippy::unwrap_used)] // helpers of tests panic on failure by design
 
 use abi_sim::benchmarks::{
-    BenchmarkTask, GaussianLinear, ReferenceOptions, Slcp, TwoMoons, reference_posterior,
+    BenchmarkTask, GaussianLinear, ReferenceOptions, Slcp, SliceOptions, TwoMoons,
+    reference_posterior,
 };
-use abi_sim::mcmc::{SliceOptions, slice_sample};
 use ndarray::{Array2, Axis};
 use rand::SeedableRng;
 
@@ -103,26 +103,22 @@ fn slcp_reference_visits_all_four_sign_modes() {
 }
 
 #[test]
-fn slice_sampler_rejects_bad_input_and_is_deterministic() {
-    let normal = |x: &[f64]| -0.5 * x[0] * x[0];
-    let none = |_: &mut [f64], _: &mut rand_chacha::ChaCha8Rng| {};
-    let opts = SliceOptions {
-        chains: 3,
-        warmup: 20,
-        ..Default::default()
-    };
-    assert!(slice_sample(normal, none, &[], 10, &opts, 0).is_err());
-    let outside = |x: &[f64]| if x[0] > 0.0 { 0.0 } else { f64::NEG_INFINITY };
-    assert!(slice_sample(outside, none, &[vec![-1.0]], 10, &opts, 0).is_err());
-    let bad = SliceOptions {
-        thin: 0,
-        ..opts.clone()
-    };
-    assert!(slice_sample(normal, none, &[vec![0.0]], 10, &bad, 0).is_err());
-    let a = slice_sample(normal, none, &[vec![0.0]], 100, &opts, 9).unwrap();
-    let b = slice_sample(normal, none, &[vec![0.0]], 100, &opts, 9).unwrap();
-    assert_eq!(a, b);
-    assert_eq!(a.len(), 100);
+fn reference_posterior_rejects_bad_input_and_is_deterministic() {
     let task = TwoMoons::new().unwrap();
     assert!(reference_posterior(&task, &[0.0], 10, &ReferenceOptions::default(), 0).is_err());
+    let mut opts = ReferenceOptions {
+        proposals: 500,
+        slice: SliceOptions {
+            chains: 4,
+            warmup: 20,
+            thin: 1,
+            ..Default::default()
+        },
+    };
+    let a = reference_posterior(&task, &[0.1, 0.2], 50, &opts, 9).unwrap();
+    let b = reference_posterior(&task, &[0.1, 0.2], 50, &opts, 9).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.shape(), &[50, 2]);
+    opts.slice.thin = 0;
+    assert!(reference_posterior(&task, &[0.1, 0.2], 50, &opts, 9).is_err());
 }

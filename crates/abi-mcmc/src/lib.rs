@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+mod chains;
+mod density;
+pub mod diagnostics;
+mod error;
+mod init;
+mod progress;
+mod slice;
+
+pub use chains::Chains;
+pub use density::{LogDensity, Pointwise};
+pub use error::{McmcError, Result};
+pub use init::sir_inits;
+pub use slice::{SliceOptions, chain_rng, slice_sample, slice_sample_with};
