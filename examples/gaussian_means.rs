@@ -50,10 +50,13 @@ struct Args {
     /// Simulations per batch.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
-    /// Peak learning rate.
-    #[arg(long, default_value_t = 5e-4)]
+    /// Peak learning rate (BayesFlow's default is 5e-4; at this budget 1e-3 measured closer
+    /// to the analytic posterior: RMSE 0.100 against 0.121 posterior sd).
+    #[arg(long, default_value_t = 1e-3)]
     learning_rate: f64,
-    /// Summary network settings over the DeepSet's defaults, `key=value`.
+    /// Summary network settings over the DeepSet's defaults without dropout, `key=value`
+    /// (dropout 0.05, BayesFlow's default, measured RMSE 0.171 posterior sd against 0.121
+    /// without it at this budget).
     #[arg(long = "summary-set", value_name = "KEY=VALUE")]
     summary_set: Vec<String>,
     /// Inference network settings over a 4-layer coupling flow without dropout, `key=value`.
@@ -103,7 +106,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     if matches!(args.sizes, Sizes::PerDataSet) {
         adapter = adapter.rename("mask_x", "summary_mask");
     }
-    let mut summary = NetworkSpec::new("deep_set").set("summary_dim=10")?;
+    let mut summary = NetworkSpec::new("deep_set")
+        .set("summary_dim=10")?
+        .set("dropout=0")?;
     for s in &args.summary_set {
         summary = summary.set(s)?;
     }

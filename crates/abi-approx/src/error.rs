@@ -19,6 +19,9 @@ pub enum ApproxError {
     /// The simulator or a data file failed.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// An MCMC posterior failed.
+    #[error(transparent)]
+    Mcmc(#[from] abi_mcmc::McmcError),
     /// A network role the approximator needs is missing after the adapter.
     #[error("the adapter produced no `{role}` (it produced {available:?}); {hint}")]
     MissingRole {

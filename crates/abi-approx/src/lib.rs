@@ -4,6 +4,7 @@ mod continuous;
 pub mod dataset;
 mod error;
 mod history;
+mod paired;
 pub mod parts;
 pub mod roles;
 mod sampling;
@@ -12,6 +13,12 @@ pub mod train;
 pub use continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder};
 pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
+pub use paired::{
+    Likelihood, LikelihoodApproximator, LikelihoodApproximatorBuilder, PairKind,
+    PairedApproximator, PairedApproximatorBuilder, PairedSpec, Ratio, RatioApproximator,
+    RatioApproximatorBuilder, RatioClassifierConfig, RatioLoss,
+};
+pub use parts::mcmc::{McmcOptions, McmcPosterior};
 pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use sampling::{Draws, SampleOptions, Support};
 pub use train::{Callback, OptimizerChoice, ScheduleChoice, TrainConfig, Trainable, train};

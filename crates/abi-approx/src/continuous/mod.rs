@@ -261,6 +261,18 @@ impl<B: Backend> ContinuousApproximator<B> {
         Ok(lp.iter().zip(ldj.iter()).map(|(a, b)| a + b).collect())
     }
 
+    /// The inference network's `log_prob` output for each row of `data`, without the
+    /// adapter's log-Jacobian (for networks whose output is not a density of the inference
+    /// variables, such as a ratio classifier's logit).
+    pub(crate) fn network_log_prob(&self, data: &Batch) -> Result<Vec<f64>> {
+        let roles = self.adapter.forward(data)?;
+        no_grad::<B, _>(|| -> Result<Vec<f64>> {
+            let v = self.variables(&roles)?;
+            let c = self.conditions(&roles, None)?;
+            Ok(self.inference.log_prob(&v, c.as_ref())?.to_f64_vec()?)
+        })
+    }
+
     /// The inference network's latent codes `z` of the parameters in `data` given their
     /// conditions, `(rows, dim)`; standard normal for simulations when the flow has learned
     /// the posterior (the latent-space check). An error for networks without a latent map.
@@ -339,6 +351,12 @@ impl<B: Backend> ContinuousApproximator<B> {
     /// Writes the model to the folder `dir` (see [`crate::parts::persist`]); an error when a
     /// network has no spec to rebuild it from.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
+        self.save_as(dir.as_ref(), KIND, &self.spec)
+    }
+
+    /// Writes the model under `kind` with `spec`, the spec of an approximator that wraps
+    /// this one and holds its [`ApproximatorSpec`].
+    pub(crate) fn save_as<S: Serialize>(&self, dir: &Path, kind: &str, spec: &S) -> Result<()> {
         if self.spec.inference_network.is_none()
             || self.spec.layout.has_summary_input() && self.spec.summary_network.is_none()
         {
@@ -351,9 +369,9 @@ impl<B: Backend> ContinuousApproximator<B> {
         persist::save_model(
             dir,
             &ModelParts {
-                kind: KIND,
+                kind,
                 adapter: &self.adapter,
-                spec: &self.spec,
+                spec,
                 store: &self.store,
                 optimizer: self.optimizer.as_deref().map(|o| o as _),
                 train_config: self.train_config.as_ref(),
@@ -377,13 +395,34 @@ impl<B: Backend> ContinuousApproximator<B> {
         device: &B::Device,
         options: &LoadOptions<B>,
     ) -> Result<Self> {
-        let dir = dir.as_ref();
-        let (adapter, file) = persist::read_model::<B, ApproximatorSpec>(dir, KIND, options)?;
-        let mut approx = Self::from_spec(adapter, file.spec, device, options.registry())?;
+        let (approx, _) = Self::load_as::<ApproximatorSpec>(
+            dir.as_ref(),
+            device,
+            options,
+            options.registry(),
+            KIND,
+            Clone::clone,
+        )?;
+        Ok(approx)
+    }
+
+    /// Loads a model saved by [`save_as`](Self::save_as) under `kind`, rebuilding this
+    /// approximator through `registry` from the part of the spec that `inner` picks; returns
+    /// the whole spec.
+    pub(crate) fn load_as<S: serde::de::DeserializeOwned>(
+        dir: &Path,
+        device: &B::Device,
+        options: &LoadOptions<B>,
+        registry: &Registry<B>,
+        kind: &str,
+        inner: impl Fn(&S) -> ApproximatorSpec,
+    ) -> Result<(Self, S)> {
+        let (adapter, file) = persist::read_model::<B, S>(dir, kind, options)?;
+        let mut approx = Self::from_spec(adapter, inner(&file.spec), device, registry)?;
         persist::load_weights(dir, &approx.store)?;
         approx.history = file.history;
         approx.train_config = file.train_config;
-        Ok(approx)
+        Ok((approx, file.spec))
     }
 }
 

@@ -5,11 +5,15 @@
 //!   `summary_variables` next to `inference_conditions`;
 //! - [`sampler`]: posterior sampling in chunks of data sets with bounded memory, and
 //!   rejection of parameter-space draws outside a support;
+//! - [`parameters`]: named parameters as flat points and back;
+//! - [`mcmc`]: posteriors by MCMC from a learned likelihood or ratio and the prior;
 //! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
 //!   training settings, history) beside the weights;
 //! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
 
 pub mod conditions;
+pub mod mcmc;
 pub mod mmd;
+pub mod parameters;
 pub mod persist;
 pub mod sampler;
