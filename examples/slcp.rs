@@ -1,31 +1,51 @@
-//! Neural posterior estimation on SLCP ("simple likelihood, complex posterior", the SBI
-//! benchmark's hardest low-dimensional task: five parameters, four symmetric modes), scored
-//! against reference posteriors drawn by MCMC from the task's exact likelihood.
+//! Neural posterior, likelihood or ratio estimation on SLCP ("simple likelihood, complex
+//! posterior", the SBI benchmark's hardest low-dimensional task: five parameters, four
+//! symmetric modes), scored against reference posteriors drawn by MCMC from the task's exact
+//! likelihood.
 //!
 //! `cargo run --release --example slcp` simulates 10 000 draws, trains with early stopping on
 //! a validation split, draws 10 000 posterior samples for each of the benchmark's
-//! observations 1–5 in one call, draws 10 000 reference samples per observation by slice
-//! sampling, and prints the C2ST of each. `--external-reference 'dir/ref_{k}.csv'` also
+//! observations 1–5 (NPE: in one call; `--method nle` or `--method nre`: by slice sampling
+//! on the learned likelihood or ratio, 100 chains), draws 10 000 reference samples per
+//! observation by slice sampling, and prints the C2ST of each. `--external-reference 'dir/ref_{k}.csv'` also
 //! scores the MCMC reference against reference draws from elsewhere (CSV with one header
 //! line, `{k}` replaced by the observation number).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use abi_approx::SampleOptions;
+use abi_approx::{
+    LikelihoodApproximatorBuilder, McmcOptions, PairKind, PairedApproximatorBuilder,
+    PosteriorByMcmc, RatioApproximatorBuilder, SampleOptions,
+};
 use abi_ndarray::{Cpu, NdArray};
 use abi_sim::Batch;
 use abi_sim::benchmarks::{BenchmarkTask, ReferenceOptions, Slcp, reference_posterior};
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
 use rand::SeedableRng;
 use std::time::Instant;
 
-/// NPE on SLCP with abi, scored against MCMC reference posteriors.
+/// What is learned.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Method {
+    /// The posterior (NPE), sampled directly.
+    Npe,
+    /// The likelihood (NLE), sampled by MCMC.
+    Nle,
+    /// The likelihood-to-evidence ratio (NRE-C), sampled by MCMC (uses `--network` only
+    /// for NPE and NLE).
+    Nre,
+}
+
+/// NPE, NLE or NRE on SLCP with abi, scored against MCMC reference posteriors.
 #[derive(Parser, Debug)]
 struct Args {
     #[command(flatten)]
     train: abi_examples::TrainArgs,
+    /// What to learn.
+    #[arg(long, value_enum, default_value = "npe")]
+    method: Method,
     /// Reference draws from elsewhere to score the MCMC reference against: a path with `{k}`
     /// for the observation number, CSV with one header line.
     #[arg(long)]
@@ -114,34 +134,27 @@ fn main() -> std::process::ExitCode {
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.train.seed);
     let task = Slcp::new()?;
-
     let sims = abi_examples::simulate_task(&task, args.train.simulations, &mut rng)?;
-    let approx = abi_examples::train_npe::<NdArray>(&sims, &args.train, &Cpu)?;
-
-    let mut obs = Batch::new();
-    let flat: Vec<f64> = OBSERVATIONS.iter().flatten().copied().collect();
-    obs.insert("x", ArrayD::from_shape_vec(IxDyn(&[5, 8]), flat)?)?;
     let n = 10_000;
-    let within_prior = SampleOptions::default()
-        .quiet()
-        .within("theta", task.prior().clone());
-    let t = Instant::now();
-    let draws = approx.sample_with(n, &obs, &within_prior, &mut rng)?;
-    println!(
-        "sampled {n} draws inside the prior for each of the 5 observations in {:.1} ms \
-         (acceptance rate {:.3})",
-        t.elapsed().as_secs_f64() * 1e3,
-        draws.acceptance_rate.unwrap_or(1.0)
-    );
-    let theta = draws.draws.f64("theta")?;
+    let theta = match args.method {
+        Method::Npe => npe_draws(&task, &sims, args, n, &mut rng)?,
+        Method::Nle => {
+            let builder =
+                LikelihoodApproximatorBuilder::new(abi_examples::task_adapter(true), &["theta"])
+                    .inference_network(args.train.network_spec::<NdArray>()?);
+            mcmc_draws(builder, &task, &sims, args, n, &mut rng)?
+        }
+        Method::Nre => {
+            let builder =
+                RatioApproximatorBuilder::new(abi_examples::task_adapter(false), &["theta"]);
+            mcmc_draws(builder, &task, &sims, args, n, &mut rng)?
+        }
+    };
     let mut accuracies = Vec::new();
     for (o, x_obs) in OBSERVATIONS.iter().enumerate() {
-        let th = theta
-            .index_axis(Axis(0), o)
-            .to_owned()
-            .into_shape_with_order((n, 5))?;
+        let th = theta[o].view();
         println!("observation {}:", o + 1);
-        abi_examples::print_quantiles(th.view());
+        abi_examples::print_quantiles(th);
         let t = Instant::now();
         let reference = reference_posterior(
             &task,
@@ -151,7 +164,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             1000 + o as u64,
         )?;
         let mcmc_secs = t.elapsed().as_secs_f64();
-        let acc = abi_diag::c2st(th.view(), reference.view(), args.train.seed)?;
+        let acc = abi_diag::c2st(th, reference.view(), args.train.seed)?;
         println!(
             "  C2ST against the MCMC reference: {acc:.3} (0.5 is perfect; reference in {mcmc_secs:.1} s)"
         );
@@ -167,4 +180,89 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         accuracies.iter().sum::<f64>() / accuracies.len() as f64
     );
     Ok(())
+}
+
+/// The observations as one batch of five rows.
+fn observations() -> Result<Batch, Box<dyn std::error::Error>> {
+    let mut obs = Batch::new();
+    let flat: Vec<f64> = OBSERVATIONS.iter().flatten().copied().collect();
+    obs.insert("x", ArrayD::from_shape_vec(IxDyn(&[5, 8]), flat)?)?;
+    Ok(obs)
+}
+
+/// NPE: `n` draws inside the prior for each observation, in one call.
+fn npe_draws(
+    task: &Slcp,
+    sims: &Batch,
+    args: &Args,
+    n: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<Vec<Array2<f64>>, Box<dyn std::error::Error>> {
+    let approx = abi_examples::train_npe::<NdArray>(sims, &args.train, &Cpu)?;
+    let within_prior = SampleOptions::default()
+        .quiet()
+        .within("theta", task.prior().clone());
+    let t = Instant::now();
+    let draws = approx.sample_with(n, &observations()?, &within_prior, rng)?;
+    println!(
+        "sampled {n} draws inside the prior for each of the 5 observations in {:.1} ms \
+         (acceptance rate {:.3})",
+        t.elapsed().as_secs_f64() * 1e3,
+        draws.acceptance_rate.unwrap_or(1.0)
+    );
+    let theta = draws.draws.f64("theta")?;
+    (0..5)
+        .map(|o| {
+            Ok(theta
+                .index_axis(Axis(0), o)
+                .to_owned()
+                .into_shape_with_order((n, 5))?)
+        })
+        .collect()
+}
+
+/// NLE or NRE: trains the approximator of `builder`, then draws `n` samples for each
+/// observation by slice sampling on the prior times the learned likelihood.
+fn mcmc_draws<K: PairKind + PosteriorByMcmc>(
+    builder: PairedApproximatorBuilder<K>,
+    task: &Slcp,
+    sims: &Batch,
+    args: &Args,
+    n: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<Vec<Array2<f64>>, Box<dyn std::error::Error>> {
+    let (training, validation) = abi_examples::split_validation(sims)?;
+    let mut approx = builder
+        .seed(args.train.seed)
+        .build::<NdArray>(&training, &Cpu)?;
+    abi_examples::fit_reporting(training, &validation, &args.train, &mut |d, cfg, v, cb| {
+        approx.fit_with(d, cfg, Some(v), cb).cloned()
+    })?;
+    let mut options = McmcOptions::default();
+    options.slice.chains = 100;
+    options.slice.thin = 10;
+    let obs = observations()?;
+    (0..5)
+        .map(|o| {
+            let t = Instant::now();
+            let posterior =
+                approx.posterior(&obs.slice(o, o + 1)?, task.prior(), n, &options, rng)?;
+            println!(
+                "observation {}: {n} MCMC draws in {:.1} s, split-R̂ ≤ {:.3}, bulk ESS ≥ {:.0}",
+                o + 1,
+                t.elapsed().as_secs_f64(),
+                posterior.split_rhat.iter().copied().fold(0.0, f64::max),
+                posterior
+                    .ess_bulk
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min)
+            );
+            Ok(posterior
+                .draws
+                .f64("theta")?
+                .to_owned()
+                .into_shape_with_order((n, 5))?)
+        })
+        .collect()
 }

@@ -90,27 +90,49 @@ impl TrainArgs {
     }
 }
 
-/// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
-/// tenth out for validation, standardises both, builds the approximator with the network of
-/// `settings` (see [`TrainArgs::network_spec`]), trains it with a line every 10 epochs and a
-/// summary with the training time, and returns it.
-pub fn train_npe<B: abi_tensor::Backend>(
+/// The examples' validation split: the first tenth of the simulations, and the rest for
+/// training.
+pub fn split_validation(
     sims: &abi_sim::Batch,
-    settings: &TrainArgs,
-    device: &B::Device,
-) -> Result<abi_approx::ContinuousApproximator<B>, Box<dyn std::error::Error>> {
+) -> Result<(abi_sim::Batch, abi_sim::Batch), Box<dyn std::error::Error>> {
     let rows = sims.batch_size().ok_or("no simulations")?;
     let n_val = rows / 10;
-    let validation = sims.slice(0, n_val)?;
-    let training = sims.slice(n_val, rows)?;
-    let adapter = abi_adapter::Adapter::new()
+    Ok((sims.slice(n_val, rows)?, sims.slice(0, n_val)?))
+}
+
+/// The standardising adapter of a benchmark task with entries `theta` and `x`: `theta` to
+/// `inference_variables` and `x` to `inference_conditions`, or the other way round for a
+/// likelihood (`data_as_variables`).
+pub fn task_adapter(data_as_variables: bool) -> abi_adapter::Adapter {
+    let (variables, conditions) = if data_as_variables {
+        ("x", "theta")
+    } else {
+        ("theta", "x")
+    };
+    abi_adapter::Adapter::new()
         .standardize(&["theta", "x"])
-        .rename("theta", "inference_variables")
-        .rename("x", "inference_conditions");
-    let mut approx = abi_approx::ContinuousApproximatorBuilder::new(adapter)
-        .inference_network(settings.network_spec::<B>()?)
-        .seed(settings.seed)
-        .build::<B>(&training, device)?;
+        .rename(variables, "inference_variables")
+        .rename(conditions, "inference_conditions")
+}
+
+/// The signature of an approximator's `fit_with`, for [`fit_reporting`].
+pub type FitWith<'a> = dyn FnMut(
+        &mut abi_approx::dataset::OfflineDataset,
+        &abi_approx::TrainConfig,
+        &abi_sim::Batch,
+        &mut dyn abi_approx::Callback,
+    ) -> abi_approx::Result<abi_approx::History>
+    + 'a;
+
+/// Trains through `fit` (an approximator's `fit_with`) on `training` with the flags'
+/// settings and early stopping on `validation`, printing a line every 10 epochs and a summary
+/// with the training time; returns the history.
+pub fn fit_reporting(
+    training: abi_sim::Batch,
+    validation: &abi_sim::Batch,
+    settings: &TrainArgs,
+    fit: &mut FitWith<'_>,
+) -> Result<abi_approx::History, Box<dyn std::error::Error>> {
     let cfg = abi_approx::TrainConfig::new(settings.epochs)
         .learning_rate(settings.learning_rate)
         .patience(Some(settings.patience))
@@ -128,9 +150,7 @@ pub fn train_npe<B: abi_tensor::Backend>(
         }
         std::ops::ControlFlow::Continue(())
     };
-    let history = approx
-        .fit_with(&mut data, &cfg, Some(&validation), &mut report)?
-        .clone();
+    let history = fit(&mut data, &cfg, validation, &mut report)?;
     let best = history
         .val_losses()
         .iter()
@@ -147,6 +167,26 @@ pub fn train_npe<B: abi_tensor::Backend>(
         t.elapsed().as_secs_f64(),
         history.best_epoch.unwrap_or(0)
     );
+    Ok(history)
+}
+
+/// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
+/// tenth out for validation, standardises both, builds the approximator with the network of
+/// `settings` (see [`TrainArgs::network_spec`]), trains it with [`fit_reporting`] and returns
+/// it.
+pub fn train_npe<B: abi_tensor::Backend>(
+    sims: &abi_sim::Batch,
+    settings: &TrainArgs,
+    device: &B::Device,
+) -> Result<abi_approx::ContinuousApproximator<B>, Box<dyn std::error::Error>> {
+    let (training, validation) = split_validation(sims)?;
+    let mut approx = abi_approx::ContinuousApproximatorBuilder::new(task_adapter(false))
+        .inference_network(settings.network_spec::<B>()?)
+        .seed(settings.seed)
+        .build::<B>(&training, device)?;
+    fit_reporting(training, &validation, settings, &mut |d, cfg, v, cb| {
+        approx.fit_with(d, cfg, Some(v), cb).cloned()
+    })?;
     Ok(approx)
 }
 

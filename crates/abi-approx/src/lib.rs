@@ -14,9 +14,11 @@ pub use continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproxi
 pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
 pub use paired::{
-    Likelihood, LikelihoodApproximator, LikelihoodApproximatorBuilder, PairKind,
-    PairedApproximator, PairedApproximatorBuilder, PairedSpec, Ratio, RatioApproximator,
-    RatioApproximatorBuilder, RatioClassifierConfig, RatioLoss,
+    Likelihood, LikelihoodApproximator, LikelihoodApproximatorBuilder, ModelClassifierConfig,
+    ModelComparison, ModelComparisonApproximator, ModelComparisonApproximatorBuilder, PairKind,
+    PairedApproximator, PairedApproximatorBuilder, PairedSpec, PosteriorByMcmc, Ratio,
+    RatioApproximator, RatioApproximatorBuilder, RatioClassifierConfig, RatioLoss, RoundsConfig,
+    RoundsOutcome, SimulateGiven,
 };
 pub use parts::mcmc::{McmcOptions, McmcPosterior};
 pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};

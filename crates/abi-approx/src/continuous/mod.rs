@@ -1,6 +1,7 @@
 //! [`ContinuousApproximator`]: neural posterior estimation (NPE).
 
 mod builder;
+mod sequential;
 
 pub use builder::ContinuousApproximatorBuilder;
 
@@ -237,6 +238,45 @@ impl<B: Backend> ContinuousApproximator<B> {
             .assemble(roles, range, self.summary.as_deref(), self.store.device())
     }
 
+    /// The summary network's output on a training batch (with its training noise in
+    /// `Train` mode), when there is one.
+    fn training_summaries(
+        &self,
+        roles: &Data,
+        mode: Mode,
+        rng: &mut dyn RngCore,
+    ) -> Result<Option<Tensor<B>>> {
+        let Some(net) = &self.summary else {
+            return Ok(None);
+        };
+        let summary_rng = match mode {
+            Mode::Train => Some(rng),
+            Mode::Eval => None,
+        };
+        let device = self.store.device();
+        Ok(Some(self.spec.layout.summaries(
+            roles,
+            None,
+            net.as_ref(),
+            summary_rng,
+            device,
+        )?))
+    }
+
+    /// The conditions of a training batch: the summaries followed by
+    /// `inference_conditions`.
+    fn training_conditions(
+        &self,
+        roles: &Data,
+        mode: Mode,
+        rng: &mut dyn RngCore,
+    ) -> Result<Option<Tensor<B>>> {
+        let summaries = self.training_summaries(roles, mode, rng)?;
+        self.spec
+            .layout
+            .join(roles, None, summaries, self.store.device())
+    }
+
     fn variables(&self, roles: &Data) -> Result<Tensor<B>> {
         variables(
             roles,
@@ -435,17 +475,7 @@ impl<B: Backend> Trainable<B> for ContinuousApproximator<B> {
         let roles = self.adapter.forward(batch)?;
         let v = self.variables(&roles)?;
         let device = self.store.device();
-        let summaries = match &self.summary {
-            Some(net) => {
-                let summary_rng = match mode {
-                    Mode::Train => Some(&mut *rng as &mut dyn RngCore),
-                    Mode::Eval => None,
-                };
-                let layout = &self.spec.layout;
-                Some(layout.summaries(&roles, None, net.as_ref(), summary_rng, device)?)
-            }
-            None => None,
-        };
+        let summaries = self.training_summaries(&roles, mode, rng)?;
         let penalty = match (self.spec.summary_mmd, &summaries) {
             (Some(weight), Some(s)) => {
                 let z = Tensor::<B>::randn(&s.shape(), rng, device)?;

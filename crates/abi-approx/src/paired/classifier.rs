@@ -6,10 +6,11 @@
 //! the same batch, `log_prob` returns the logit (a log ratio, not a density), and it has no
 //! sampler: its posteriors are drawn by MCMC.
 
+use crate::parts::contrast::other_rows;
 use abi_nets::inference::InferenceNetwork;
 use abi_nets::{Activation, InferenceConfig, Mlp, MlpConfig, Mode, NetError, NetResult};
 use abi_tensor::{Backend, ParamPath, Result, Tensor, TensorError};
-use rand::{Rng, RngCore};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// Which classification problem the ratio classifier learns.
@@ -91,7 +92,7 @@ impl InferenceConfig for RatioClassifierConfig {
         let mlp = MlpConfig::new(widths)
             .activation(self.activation)
             .residual(true)
-            .build(&path.sub("mlp"), &mut RngAdapter(rng))?;
+            .build(&path.sub("mlp"), &mut sized(rng))?;
         Ok(Box::new(RatioClassifier {
             mlp,
             dim,
@@ -101,7 +102,12 @@ impl InferenceConfig for RatioClassifierConfig {
 }
 
 /// `&mut dyn RngCore` as a sized `Rng` for builders that take `impl Rng`.
-struct RngAdapter<'a>(&'a mut dyn RngCore);
+pub(super) struct RngAdapter<'a>(&'a mut dyn RngCore);
+
+/// Wraps `rng` for builders that take `impl Rng`.
+pub(super) fn sized(rng: &mut dyn RngCore) -> RngAdapter<'_> {
+    RngAdapter(rng)
+}
 
 impl RngCore for RngAdapter<'_> {
     fn next_u32(&mut self) -> u32 {
@@ -121,22 +127,6 @@ pub struct RatioClassifier<B: Backend> {
     mlp: Mlp<B>,
     dim: usize,
     loss: RatioLoss,
-}
-
-/// For each of `rows` data sets, `k` distinct other rows, uniformly (a partial shuffle).
-fn contrasts(rows: usize, k: usize, rng: &mut dyn RngCore) -> Vec<usize> {
-    let mut out = Vec::with_capacity(rows * k);
-    let mut pool: Vec<usize> = Vec::with_capacity(rows);
-    for i in 0..rows {
-        pool.clear();
-        pool.extend((0..rows).filter(|&j| j != i));
-        for t in 0..k {
-            let pick = rng.random_range(t..pool.len());
-            pool.swap(t, pick);
-            out.push(pool[t]);
-        }
-    }
-    out
 }
 
 impl<B: Backend> RatioClassifier<B> {
@@ -197,7 +187,7 @@ impl<B: Backend> InferenceNetwork<B> for RatioClassifier<B> {
         match self.loss {
             RatioLoss::Binary => {
                 // column 0: the joint pair (label 1); column 1: a marginal pair (label 0)
-                let others = contrasts(rows, 1, rng);
+                let others = other_rows(rows, 1, rng);
                 let theta_rows: Vec<usize> = (0..rows).flat_map(|i| [i, others[i]]).collect();
                 let logits = self.atom_logits(v, c, &theta_rows, 2)?;
                 let joint = logits.narrow(1, 0, 1)?;
@@ -216,10 +206,10 @@ impl<B: Backend> InferenceNetwork<B> for RatioClassifier<B> {
                 let log_k = (k as f64).ln();
                 let log_k_column = Tensor::full(&[rows, 1], log_k, &device)?;
                 // the all-marginal class: k parameter sets from other rows
-                let marginal_rows = contrasts(rows, k, rng);
+                let marginal_rows = other_rows(rows, k, rng);
                 let marginal = self.atom_logits(v, c, &marginal_rows, k)?;
                 // the joint class: the row's own parameters first, then k − 1 others
-                let others = contrasts(rows, k.saturating_sub(1), rng);
+                let others = other_rows(rows, k.saturating_sub(1), rng);
                 let joint_rows: Vec<usize> = (0..rows)
                     .flat_map(|i| {
                         std::iter::once(i)
@@ -271,24 +261,5 @@ impl<B: Backend> InferenceNetwork<B> for RatioClassifier<B> {
                      (RatioApproximator::posterior)"
                 .into(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::contrasts;
-    use rand::SeedableRng;
-
-    #[test]
-    fn contrasts_are_distinct_other_rows() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let picks = contrasts(6, 5, &mut rng);
-        for (i, row) in picks.chunks(5).enumerate() {
-            assert!(!row.contains(&i));
-            let mut sorted = row.to_vec();
-            sorted.sort_unstable();
-            sorted.dedup();
-            assert_eq!(sorted.len(), 5);
-        }
     }
 }

@@ -1,6 +1,6 @@
 //! The likelihood kind: a conditional density of the data given the parameters.
 
-use super::{PairKind, PairedApproximator};
+use super::{PairKind, PairedApproximator, PosteriorByMcmc};
 use crate::continuous::{ApproximatorSpec, ContinuousApproximator};
 use crate::error::{ApproxError, Result};
 use crate::parts::parameters::ParameterLayout;
@@ -12,6 +12,8 @@ use rand::RngCore;
 /// The [`PairKind`] of neural likelihood estimation.
 #[derive(Debug, Clone, Copy)]
 pub struct Likelihood;
+
+impl PosteriorByMcmc for Likelihood {}
 
 impl PairKind for Likelihood {
     const KIND: &'static str = "likelihood";

@@ -1,16 +1,23 @@
-//! Approximators of a network on `(θ, x)` pairs whose posteriors are drawn by MCMC: neural
+//! Approximators of a network on pairs of parameters (or a model indicator) and data: neural
 //! likelihood estimation ([`LikelihoodApproximator`]) and neural ratio estimation
-//! ([`RatioApproximator`]). Both are a [`ContinuousApproximator`] underneath (adapter,
+//! ([`RatioApproximator`]), whose posteriors are drawn by MCMC, and amortized model comparison
+//! ([`ModelComparisonApproximator`]). Both are a [`ContinuousApproximator`] underneath (adapter,
 //! networks, training, model folder) with the parameter keys beside it; they differ in what
 //! the network learns, which [`PairKind`] says.
 
 mod classifier;
 mod likelihood;
+mod model_classifier;
+mod model_comparison;
 mod ratio;
+mod sequential;
 
 pub use classifier::{RatioClassifierConfig, RatioLoss};
 pub use likelihood::Likelihood;
+pub use model_classifier::ModelClassifierConfig;
+pub use model_comparison::ModelComparison;
 pub use ratio::Ratio;
+pub use sequential::{RoundsConfig, RoundsOutcome, SimulateGiven};
 
 use crate::continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder};
 use crate::dataset::Dataset;
@@ -45,6 +52,10 @@ pub trait PairKind: Send + Sync + 'static {
     /// The learned log-likelihood (up to a constant of the data) of each row of `pairs`.
     fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>>;
 }
+
+/// The kinds whose learned value is a log-likelihood in the parameters (up to a constant of
+/// the data), so that MCMC on the prior times it draws the posterior.
+pub trait PosteriorByMcmc: PairKind {}
 
 /// What a paired approximator was built with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,6 +142,32 @@ pub type LikelihoodApproximator<B> = PairedApproximator<B, Likelihood>;
 /// ```
 pub type RatioApproximator<B> = PairedApproximator<B, Ratio>;
 
+/// Amortized Bayesian model comparison (Radev et al., 2021; BayesFlow's
+/// `ModelComparisonApproximator`): a classifier learns the posterior model probabilities
+/// `p(model | x)` from simulations of the candidate models (`abi_sim::ModelComparisonSimulator`,
+/// whose one-hot `model` the adapter maps to `inference_variables`, the data to
+/// `inference_conditions` or through a summary network). `predict` gives the probabilities
+/// of every data set, `log_bayes_factors` the log Bayes factors, and the network's `sample`
+/// draws model indicators.
+///
+/// ```no_run
+/// # use abi_adapter::Adapter;
+/// # use abi_approx::{ModelComparisonApproximatorBuilder, TrainConfig};
+/// # use abi_approx::dataset::OfflineDataset;
+/// # use abi_ndarray::{Cpu, NdArray};
+/// # fn run(sims: abi_sim::Batch) -> Result<(), Box<dyn std::error::Error>> {
+/// let adapter = Adapter::new()
+///     .drop(&["model_indices"])
+///     .rename("model", "inference_variables")
+///     .rename("x", "inference_conditions");
+/// let mut approx = ModelComparisonApproximatorBuilder::new(adapter, &["model"])
+///     .build::<NdArray>(&sims, &Cpu)?;
+/// approx.fit(&mut OfflineDataset::new(sims.clone(), 128, 0)?, &TrainConfig::new(20))?;
+/// let probabilities = approx.predict(&sims.slice(0, 10)?)?; // (10, models)
+/// # Ok(()) }
+/// ```
+pub type ModelComparisonApproximator<B> = PairedApproximator<B, ModelComparison>;
+
 /// Builds a [`PairedApproximator`] from an adapter and the names of the parameter keys.
 #[derive(Debug, Clone)]
 pub struct PairedApproximatorBuilder<K: PairKind> {
@@ -146,6 +183,10 @@ pub type LikelihoodApproximatorBuilder = PairedApproximatorBuilder<Likelihood>;
 
 /// Builds a [`RatioApproximator`]; its default network is the NRE-C `ratio_classifier`.
 pub type RatioApproximatorBuilder = PairedApproximatorBuilder<Ratio>;
+
+/// Builds a [`ModelComparisonApproximator`]; its default network is the `model_classifier`,
+/// and the parameter key names the one-hot model indicator.
+pub type ModelComparisonApproximatorBuilder = PairedApproximatorBuilder<ModelComparison>;
 
 impl<K: PairKind> PairedApproximatorBuilder<K> {
     /// Starts building around `adapter`; `parameters` are the keys of the parameters in a
@@ -241,34 +282,6 @@ impl<B: Backend, K: PairKind> PairedApproximator<B, K> {
         self.net.fit_with(data, cfg, validation, callback)
     }
 
-    /// The learned log-likelihood, up to a constant of the data, summed over the rows (i.i.d.
-    /// trials) of `observation`, for every flat parameter point (row) of `points` `(m, dim)`:
-    /// `Σᵢ log q(xᵢ | θ)` for NLE, `Σᵢ log r(θ, xᵢ)` for NRE.
-    pub fn log_likelihood(
-        &self,
-        observation: &Batch,
-        points: ArrayView2<'_, f64>,
-    ) -> Result<Vec<f64>> {
-        iid_sum(observation, points, &self.parameters, &|pairs| {
-            K::per_pair(&self.net, pairs)
-        })
-    }
-
-    /// `n` posterior draws for `observation` (its rows i.i.d. trials of one data set) under
-    /// `prior` (over the flat parameters, in the order of [`parameters`](Self::parameters)),
-    /// by slice sampling, with the chains' split-R̂ and bulk ESS.
-    pub fn posterior(
-        &self,
-        observation: &Batch,
-        prior: &Distribution,
-        n: usize,
-        options: &McmcOptions,
-        rng: &mut dyn RngCore,
-    ) -> Result<McmcPosterior> {
-        let log_likelihood = |points: ArrayView2<'_, f64>| self.log_likelihood(observation, points);
-        mcmc_posterior(&log_likelihood, prior, &self.parameters, n, options, rng)
-    }
-
     /// Writes the model to the folder `dir`.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let spec = PairedSpec {
@@ -303,5 +316,35 @@ impl<B: Backend, K: PairKind> PairedApproximator<B, K> {
             parameters: spec.parameters,
             kind: PhantomData,
         })
+    }
+}
+
+impl<B: Backend, K: PosteriorByMcmc> PairedApproximator<B, K> {
+    /// The learned log-likelihood, up to a constant of the data, summed over the rows (i.i.d.
+    /// trials) of `observation`, for every flat parameter point (row) of `points` `(m, dim)`:
+    /// `Σᵢ log q(xᵢ | θ)` for NLE, `Σᵢ log r(θ, xᵢ)` for NRE.
+    pub fn log_likelihood(
+        &self,
+        observation: &Batch,
+        points: ArrayView2<'_, f64>,
+    ) -> Result<Vec<f64>> {
+        iid_sum(observation, points, &self.parameters, &|pairs| {
+            K::per_pair(&self.net, pairs)
+        })
+    }
+
+    /// `n` posterior draws for `observation` (its rows i.i.d. trials of one data set) under
+    /// `prior` (over the flat parameters, in the order of [`parameters`](Self::parameters)),
+    /// by slice sampling, with the chains' split-R̂ and bulk ESS.
+    pub fn posterior(
+        &self,
+        observation: &Batch,
+        prior: &Distribution,
+        n: usize,
+        options: &McmcOptions,
+        rng: &mut dyn RngCore,
+    ) -> Result<McmcPosterior> {
+        let log_likelihood = |points: ArrayView2<'_, f64>| self.log_likelihood(observation, points);
+        mcmc_posterior(&log_likelihood, prior, &self.parameters, n, options, rng)
     }
 }

@@ -1,7 +1,7 @@
 //! The ratio kind: a classifier whose logit is the log likelihood-to-evidence ratio.
 
 use super::classifier::RatioClassifierConfig;
-use super::{PairKind, PairedApproximator, PairedApproximatorBuilder};
+use super::{PairKind, PairedApproximator, PairedApproximatorBuilder, PosteriorByMcmc};
 use crate::continuous::{ApproximatorSpec, ContinuousApproximator};
 use crate::error::{ApproxError, Result};
 use crate::parts::parameters::ParameterLayout;
@@ -12,6 +12,8 @@ use abi_tensor::Backend;
 /// The [`PairKind`] of neural ratio estimation.
 #[derive(Debug, Clone, Copy)]
 pub struct Ratio;
+
+impl PosteriorByMcmc for Ratio {}
 
 impl PairKind for Ratio {
     const KIND: &'static str = "ratio";

@@ -5,6 +5,8 @@
 //!   `summary_variables` next to `inference_conditions`;
 //! - [`sampler`]: posterior sampling in chunks of data sets with bounded memory, and
 //!   rejection of parameter-space draws outside a support;
+//! - [`contrast`]: other rows of a batch, the negatives of ratio estimation and the atoms of
+//!   sequential NPE;
 //! - [`parameters`]: named parameters as flat points and back;
 //! - [`mcmc`]: posteriors by MCMC from a learned likelihood or ratio and the prior;
 //! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
@@ -12,6 +14,7 @@
 //! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
 
 pub mod conditions;
+pub mod contrast;
 pub mod mcmc;
 pub mod mmd;
 pub mod parameters;
