@@ -16,9 +16,10 @@ pub use history::{EpochRecord, History};
 pub use paired::{
     Likelihood, LikelihoodApproximator, LikelihoodApproximatorBuilder, ModelClassifierConfig,
     ModelComparison, ModelComparisonApproximator, ModelComparisonApproximatorBuilder, PairKind,
-    PairedApproximator, PairedApproximatorBuilder, PairedSpec, PosteriorByMcmc, Ratio,
-    RatioApproximator, RatioApproximatorBuilder, RatioClassifierConfig, RatioLoss, RoundsConfig,
-    RoundsOutcome, SimulateGiven,
+    PairedApproximator, PairedApproximatorBuilder, PairedSpec, Point, PointApproximator,
+    PointApproximatorBuilder, PointEstimate, PointNetwork, PointNetworkConfig, PosteriorByMcmc,
+    Ratio, RatioApproximator, RatioApproximatorBuilder, RatioClassifierConfig, RatioLoss,
+    RoundsConfig, RoundsOutcome, SimulateGiven,
 };
 pub use parts::mcmc::{McmcOptions, McmcPosterior};
 pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};

@@ -301,6 +301,13 @@ impl<B: Backend> ContinuousApproximator<B> {
         Ok(lp.iter().zip(ldj.iter()).map(|(a, b)| a + b).collect())
     }
 
+    /// The conditions of the data sets in `data` (summaries followed by
+    /// `inference_conditions`), without training noise.
+    pub(crate) fn network_conditions(&self, data: &Batch) -> Result<Option<Tensor<B>>> {
+        let roles = self.adapter.forward_available(data)?;
+        no_grad::<B, _>(|| self.conditions(&roles, None))
+    }
+
     /// The inference network's `log_prob` output for each row of `data`, without the
     /// adapter's log-Jacobian (for networks whose output is not a density of the inference
     /// variables, such as a ratio classifier's logit).
@@ -377,7 +384,7 @@ impl<B: Backend> ContinuousApproximator<B> {
     }
 
     /// Network-space draws back to named parameters through the adapter's inverse.
-    fn to_parameters(&self, v: ArrayD<f64>) -> Result<Batch> {
+    pub(crate) fn to_parameters(&self, v: ArrayD<f64>) -> Result<Batch> {
         let back = self
             .adapter
             .inverse(&Data::new().with(INFERENCE_VARIABLES, v))?;

@@ -13,7 +13,11 @@ use rand::RngCore;
 #[derive(Debug, Clone, Copy)]
 pub struct Likelihood;
 
-impl PosteriorByMcmc for Likelihood {}
+impl PosteriorByMcmc for Likelihood {
+    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
+        net.log_prob(pairs)
+    }
+}
 
 impl PairKind for Likelihood {
     const KIND: &'static str = "likelihood";
@@ -38,10 +42,6 @@ impl PairKind for Likelihood {
             )));
         }
         Ok(())
-    }
-
-    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
-        net.log_prob(pairs)
     }
 }
 

@@ -9,6 +9,7 @@ mod classifier;
 mod likelihood;
 mod model_classifier;
 mod model_comparison;
+mod point;
 mod ratio;
 mod sequential;
 
@@ -16,6 +17,7 @@ pub use classifier::{RatioClassifierConfig, RatioLoss};
 pub use likelihood::Likelihood;
 pub use model_classifier::ModelClassifierConfig;
 pub use model_comparison::ModelComparison;
+pub use point::{Point, PointEstimate, PointNetwork, PointNetworkConfig};
 pub use ratio::Ratio;
 pub use sequential::{RoundsConfig, RoundsOutcome, SimulateGiven};
 
@@ -49,13 +51,14 @@ pub trait PairKind: Send + Sync + 'static {
     fn registry<B: Backend>(registry: &Registry<B>) -> Result<Registry<B>>;
     /// Checks the roles against the parameter keys.
     fn check(spec: &ApproximatorSpec, parameters: &ParameterLayout) -> Result<()>;
-    /// The learned log-likelihood (up to a constant of the data) of each row of `pairs`.
-    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>>;
 }
 
 /// The kinds whose learned value is a log-likelihood in the parameters (up to a constant of
 /// the data), so that MCMC on the prior times it draws the posterior.
-pub trait PosteriorByMcmc: PairKind {}
+pub trait PosteriorByMcmc: PairKind {
+    /// The learned log-likelihood (up to a constant of the data) of each row of `pairs`.
+    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>>;
+}
 
 /// What a paired approximator was built with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +186,16 @@ pub type LikelihoodApproximatorBuilder = PairedApproximatorBuilder<Likelihood>;
 
 /// Builds a [`RatioApproximator`]; its default network is the NRE-C `ratio_classifier`.
 pub type RatioApproximatorBuilder = PairedApproximatorBuilder<Ratio>;
+
+/// Point estimation (BayesFlow's `PointApproximator`): a `point_estimator` on the data learns
+/// posterior means, medians, quantiles or a multivariate normal by scoring rules
+/// ([`abi_nets::inference::point::Score`]), with the NPE roles (parameters to
+/// `inference_variables`). `estimate` maps the estimates back to the parameters' space;
+/// with a multivariate-normal score, `sample` draws from it.
+pub type PointApproximator<B> = PairedApproximator<B, Point>;
+
+/// Builds a [`PointApproximator`]; its default network estimates the posterior mean.
+pub type PointApproximatorBuilder = PairedApproximatorBuilder<Point>;
 
 /// Builds a [`ModelComparisonApproximator`]; its default network is the `model_classifier`,
 /// and the parameter key names the one-hot model indicator.

@@ -2,7 +2,7 @@
 
 use super::model_classifier::ModelClassifierConfig;
 use super::{PairKind, PairedApproximator};
-use crate::continuous::{ApproximatorSpec, ContinuousApproximator};
+use crate::continuous::ApproximatorSpec;
 use crate::error::{ApproxError, Result};
 use crate::parts::parameters::ParameterLayout;
 use abi_nets::{InferenceConfig, NetworkSpec, Registry};
@@ -39,10 +39,6 @@ impl PairKind for ModelComparison {
             )));
         }
         Ok(())
-    }
-
-    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
-        net.network_log_prob(pairs)
     }
 }
 

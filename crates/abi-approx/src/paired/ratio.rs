@@ -13,7 +13,11 @@ use abi_tensor::Backend;
 #[derive(Debug, Clone, Copy)]
 pub struct Ratio;
 
-impl PosteriorByMcmc for Ratio {}
+impl PosteriorByMcmc for Ratio {
+    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
+        net.network_log_prob(pairs)
+    }
+}
 
 impl PairKind for Ratio {
     const KIND: &'static str = "ratio";
@@ -31,21 +35,25 @@ impl PairKind for Ratio {
     }
 
     fn check(spec: &ApproximatorSpec, parameters: &ParameterLayout) -> Result<()> {
-        if spec.inference_dim != parameters.dim() {
-            return Err(ApproxError::Config(format!(
-                "the adapter's inference_variables are {} wide but the parameters {:?} {}: \
-                 map exactly the parameters to inference_variables",
-                spec.inference_dim,
-                parameters.keys.iter().map(|k| &k.name).collect::<Vec<_>>(),
-                parameters.dim()
-            )));
-        }
-        Ok(())
+        parameters_are_variables(spec, parameters)
     }
+}
 
-    fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
-        net.network_log_prob(pairs)
+/// The parameters must be exactly the inference variables.
+pub(super) fn parameters_are_variables(
+    spec: &ApproximatorSpec,
+    parameters: &ParameterLayout,
+) -> Result<()> {
+    if spec.inference_dim != parameters.dim() {
+        return Err(ApproxError::Config(format!(
+            "the adapter's inference_variables are {} wide but the parameters {:?} {}: \
+             map exactly the parameters to inference_variables",
+            spec.inference_dim,
+            parameters.keys.iter().map(|k| &k.name).collect::<Vec<_>>(),
+            parameters.dim()
+        )));
     }
+    Ok(())
 }
 
 impl PairedApproximatorBuilder<Ratio> {

@@ -8,6 +8,7 @@ mod gaussian_means;
 mod likelihood;
 mod model_comparison;
 mod nan_guard;
+mod point;
 mod ratio;
 mod sequential;
 mod shards;

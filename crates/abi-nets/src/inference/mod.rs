@@ -70,6 +70,12 @@ pub trait InferenceNetwork<B: Backend>: Send + Sync {
     /// `(batch, cond)` → `(batch, n, dim)`.
     fn sample(&self, n: usize, c: Option<&Tensor<B>>, rng: &mut dyn RngCore) -> Result<Tensor<B>>;
 
+    /// The network as `Any`, for an approximator that needs its concrete type (e.g. the point
+    /// approximator's estimates); `None` (the default) for networks that need no downcast.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// The latent code of each row, `v → z`: `(batch, dim)` → `(batch, dim)`, for networks
     /// that have one (normalising flows; under a well-trained flow the codes of simulated
     /// parameters are standard normal, the latent-space diagnostic). The default is an error.
