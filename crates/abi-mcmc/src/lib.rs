@@ -4,6 +4,7 @@ mod density;
 pub mod diagnostics;
 mod error;
 mod init;
+mod nuts;
 mod progress;
 mod slice;
 
@@ -11,4 +12,5 @@ pub use chains::Chains;
 pub use density::{LogDensity, Pointwise};
 pub use error::{McmcError, Result};
 pub use init::sir_inits;
+pub use nuts::{GradientDensity, NutsOptions, nuts_sample};
 pub use slice::{SliceOptions, chain_rng, slice_sample, slice_sample_with};

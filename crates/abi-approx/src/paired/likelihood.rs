@@ -14,6 +14,8 @@ use rand::RngCore;
 pub struct Likelihood;
 
 impl PosteriorByMcmc for Likelihood {
+    const PARAMETERS_AS_CONDITIONS: bool = true;
+
     fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
         net.log_prob(pairs)
     }

@@ -14,6 +14,8 @@ use abi_tensor::Backend;
 pub struct Ratio;
 
 impl PosteriorByMcmc for Ratio {
+    const PARAMETERS_AS_CONDITIONS: bool = false;
+
     fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>> {
         net.network_log_prob(pairs)
     }

@@ -4,7 +4,7 @@
 
 use super::parameters::ParameterLayout;
 use crate::error::{ApproxError, Result};
-use abi_mcmc::{LogDensity, McmcError, SliceOptions, sir_inits, slice_sample};
+use abi_mcmc::{LogDensity, McmcError, NutsOptions, SliceOptions, sir_inits, slice_sample};
 use abi_sim::{Batch, Distribution};
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngCore};
@@ -28,17 +28,12 @@ pub fn iid_sum(
     let mut out = Vec::with_capacity(points.nrows());
     let per_call = (ROWS_PER_CALL / trials).max(1);
     for chunk in points.axis_chunks_iter(ndarray::Axis(0), per_call) {
-        let rows: Vec<usize> = (0..chunk.nrows()).flat_map(|_| 0..trials).collect();
-        let mut joint = observation.select(&rows)?;
-        for (name, a) in layout.to_batch(chunk, trials)?.iter() {
-            joint.set(name, a.clone())?;
-        }
-        let values = per_row(&joint)?;
-        if values.len() != rows.len() {
+        let values = per_row(&pairs(observation, chunk, layout)?)?;
+        if values.len() != chunk.nrows() * trials {
             return Err(ApproxError::Config(format!(
                 "{} values for {} (point, trial) pairs",
                 values.len(),
-                rows.len()
+                chunk.nrows() * trials
             )));
         }
         out.extend(values.chunks(trials).map(|c| c.iter().sum::<f64>()));
@@ -46,11 +41,33 @@ pub fn iid_sum(
     Ok(out)
 }
 
+/// Every point of `points` paired with every trial (row) of `observation`: the observation's
+/// keys repeated for each point, the point's parameters (of `layout`) repeated for each trial,
+/// point after point.
+pub fn pairs(
+    observation: &Batch,
+    points: ArrayView2<'_, f64>,
+    layout: &ParameterLayout,
+) -> Result<Batch> {
+    let trials = observation
+        .batch_size()
+        .ok_or_else(|| ApproxError::Config("the observation holds no data".into()))?;
+    let rows: Vec<usize> = (0..points.nrows()).flat_map(|_| 0..trials).collect();
+    let mut joint = observation.select(&rows)?;
+    for (name, a) in layout.to_batch(points, trials)?.iter() {
+        joint.set(name, a.clone())?;
+    }
+    Ok(joint)
+}
+
 /// Settings of an MCMC posterior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct McmcOptions {
     /// The slice sampler's settings (20 chains, 200 warm-up sweeps, thinning by 5).
     pub slice: SliceOptions,
+    /// NUTS's settings, for the `posterior_nuts` of an approximator (4 chains, 1 000 warm-up
+    /// draws, tree depth up to 10).
+    pub nuts: NutsOptions,
     /// Prior draws weighted by the learned likelihood to start the chains (10 000).
     pub proposals: usize,
 }
@@ -64,6 +81,7 @@ impl Default for McmcOptions {
                 thin: 5,
                 ..SliceOptions::default()
             },
+            nuts: NutsOptions::default(),
             proposals: 10_000,
         }
     }
@@ -73,6 +91,7 @@ impl McmcOptions {
     /// The same settings without a progress bar.
     pub fn quiet(mut self) -> Self {
         self.slice.progress = false;
+        self.nuts.progress = false;
         self
     }
 }
@@ -127,6 +146,70 @@ where
     }
 }
 
+/// Checks that the prior covers the parameters and that draws and proposals are asked for.
+pub(crate) fn check_request(
+    prior: &Distribution,
+    layout: &ParameterLayout,
+    n: usize,
+    proposals: usize,
+) -> Result<()> {
+    if prior.dim() != layout.dim() {
+        return Err(ApproxError::Config(format!(
+            "the prior has {} dimensions, the parameters {:?} {}",
+            prior.dim(),
+            layout.keys.iter().map(|k| &k.name).collect::<Vec<_>>(),
+            layout.dim()
+        )));
+    }
+    if n == 0 || proposals == 0 {
+        return Err(ApproxError::Config(
+            "MCMC needs a positive number of draws and of proposals".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Starting points for `chains` chains: `proposals` prior draws weighted by the learned
+/// likelihood and resampled.
+fn sir_starts<L>(
+    target: &Target<'_, L>,
+    proposals: usize,
+    chains: usize,
+    rng: &mut dyn RngCore,
+) -> Result<Vec<Vec<f64>>>
+where
+    L: Fn(ArrayView2<'_, f64>) -> Result<Vec<f64>> + Sync,
+{
+    let dim = target.prior.dim();
+    let mut flat = Vec::with_capacity(proposals * dim);
+    for _ in 0..proposals {
+        target.prior.sample_into(rng, &mut flat);
+    }
+    let proposals = Array2::from_shape_vec((proposals, dim), flat)
+        .map_err(|e| ApproxError::Config(e.to_string()))?;
+    let mut rng = rng;
+    Ok(sir_inits(proposals.view(), target, chains, &mut rng)?)
+}
+
+/// Starting points for `chains` chains under `prior` and the batched `log_likelihood`, by
+/// sampling–importance–resampling of `proposals` prior draws.
+pub fn prior_sir_starts<L>(
+    log_likelihood: &L,
+    prior: &Distribution,
+    proposals: usize,
+    chains: usize,
+    rng: &mut dyn RngCore,
+) -> Result<Vec<Vec<f64>>>
+where
+    L: Fn(ArrayView2<'_, f64>) -> Result<Vec<f64>> + Sync,
+{
+    let target = Target {
+        prior,
+        log_likelihood,
+    };
+    sir_starts(&target, proposals, chains, rng)
+}
+
 /// `n` posterior draws from `prior` times `exp(log_likelihood)` for the parameters of
 /// `layout` (whose flat width must be the prior's dimension). `log_likelihood` maps points
 /// `(m, dim)` to `m` values. Deterministic for the state of `rng`.
@@ -141,32 +224,12 @@ pub fn mcmc_posterior<L>(
 where
     L: Fn(ArrayView2<'_, f64>) -> Result<Vec<f64>> + Sync,
 {
-    if prior.dim() != layout.dim() {
-        return Err(ApproxError::Config(format!(
-            "the prior has {} dimensions, the parameters {:?} {}",
-            prior.dim(),
-            layout.keys.iter().map(|k| &k.name).collect::<Vec<_>>(),
-            layout.dim()
-        )));
-    }
-    if n == 0 || options.proposals == 0 {
-        return Err(ApproxError::Config(
-            "MCMC needs a positive number of draws and of proposals".into(),
-        ));
-    }
+    check_request(prior, layout, n, options.proposals)?;
     let target = Target {
         prior,
         log_likelihood,
     };
-    let dim = prior.dim();
-    let mut flat = Vec::with_capacity(options.proposals * dim);
-    for _ in 0..options.proposals {
-        prior.sample_into(rng, &mut flat);
-    }
-    let proposals = Array2::from_shape_vec((options.proposals, dim), flat)
-        .map_err(|e| ApproxError::Config(e.to_string()))?;
-    let mut rng = rng;
-    let inits = sir_inits(proposals.view(), &target, options.slice.chains, &mut rng)?;
+    let inits = sir_starts(&target, options.proposals, options.slice.chains, &mut *rng)?;
     let seed = rng.random::<u64>();
     let chains = slice_sample(&target, &inits, n, &options.slice, seed)?;
     Ok(McmcPosterior {

@@ -8,7 +8,8 @@
 //! - [`contrast`]: other rows of a batch, the negatives of ratio estimation and the atoms of
 //!   sequential NPE;
 //! - [`parameters`]: named parameters as flat points and back;
-//! - [`mcmc`]: posteriors by MCMC from a learned likelihood or ratio and the prior;
+//! - [`mcmc`] and [`nuts`]: posteriors by slice sampling or NUTS from a learned likelihood or
+//!   ratio and the prior;
 //! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
 //!   training settings, history) beside the weights;
 //! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
@@ -17,6 +18,7 @@ pub mod conditions;
 pub mod contrast;
 pub mod mcmc;
 pub mod mmd;
+pub mod nuts;
 pub mod parameters;
 pub mod persist;
 pub mod sampler;

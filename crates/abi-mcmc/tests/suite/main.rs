@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used)] // tests panic on failure by design
 
 mod diagnostics;
+mod nuts;
 mod slice;
