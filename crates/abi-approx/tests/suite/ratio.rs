@@ -119,3 +119,33 @@ fn nre_a_separates_joint_from_marginal_pairs_and_saves_bit_exactly() {
     .unwrap_err();
     assert!(e.to_string().contains("inference_variables"), "{e}");
 }
+
+#[test]
+fn the_log_ratio_gradient_matches_finite_differences() {
+    let task = GaussianLinear::with_dim(2).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let sims = simulate(&task.clone().simulator(), 256, 256, &mut rng, false).unwrap();
+    let nre = RatioApproximatorBuilder::new(adapter(), &["theta"])
+        .build::<NdArray>(&sims, &Cpu)
+        .unwrap();
+    let trials = sims.slice(0, 2).unwrap();
+    let at = |p: [f64; 2]| {
+        let points = ndarray::Array2::from_shape_vec((1, 2), p.to_vec()).unwrap();
+        nre.log_likelihood(&trials, points.view()).unwrap()[0]
+    };
+    let point = [0.2, 0.05];
+    let (value, gradient) = nre.log_likelihood_gradient(&trials, &point).unwrap();
+    assert!((value - at(point)).abs() < 1e-6 * value.abs().max(1.0));
+    for j in 0..2 {
+        let h = 1e-3;
+        let (mut up, mut down) = (point, point);
+        up[j] += h;
+        down[j] -= h;
+        let numeric = (at(up) - at(down)) / (2.0 * h);
+        assert!(
+            (gradient[j] - numeric).abs() < 1e-2 * numeric.abs().max(1.0),
+            "coordinate {j}: reverse mode {} vs central differences {numeric}",
+            gradient[j]
+        );
+    }
+}
