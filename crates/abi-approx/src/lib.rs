@@ -10,7 +10,9 @@ pub mod roles;
 mod sampling;
 pub mod train;
 
-pub use continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder};
+pub use continuous::{
+    ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder, ImportanceDraws,
+};
 pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
 pub use paired::{

@@ -2,6 +2,7 @@
 
 use crate::density::LogDensity;
 use crate::error::{McmcError, Result};
+use crate::importance::importance_resample;
 use ndarray::{ArrayView2, Axis};
 use rand::Rng;
 
@@ -43,33 +44,18 @@ pub fn sir_inits(
     for chunk in proposals.axis_chunks_iter(Axis(0), CHUNK) {
         lw.extend(log_weight.log_density(chunk)?);
     }
-    let max = lw
-        .iter()
-        .copied()
-        .filter(|v| !v.is_nan())
-        .fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return Err(McmcError::invalid(
+    let chosen = importance_resample(&lw, chains, rng).map_err(|_| {
+        McmcError::invalid(
             "sir_inits",
             format!(
                 "none of the {} proposals has a finite weight",
                 proposals.nrows()
             ),
-        ));
-    }
-    let mut cumulative = Vec::with_capacity(lw.len());
-    let mut total = 0.0;
-    for l in &lw {
-        if !l.is_nan() {
-            total += (l - max).exp();
-        }
-        cumulative.push(total);
-    }
-    Ok((0..chains)
-        .map(|_| {
-            let u = rng.random::<f64>() * total;
-            let i = cumulative.partition_point(|&c| c <= u).min(lw.len() - 1);
-            proposals.row(i).to_vec()
-        })
+        )
+    })?;
+    Ok(chosen
+        .indices
+        .iter()
+        .map(|&i| proposals.row(i).to_vec())
         .collect())
 }

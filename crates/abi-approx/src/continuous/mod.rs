@@ -1,9 +1,11 @@
 //! [`ContinuousApproximator`]: neural posterior estimation (NPE).
 
 mod builder;
+mod importance;
 mod sequential;
 
 pub use builder::ContinuousApproximatorBuilder;
+pub use importance::ImportanceDraws;
 
 use crate::dataset::Dataset;
 use crate::error::{ApproxError, Result};

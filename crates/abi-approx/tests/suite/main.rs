@@ -5,6 +5,7 @@ mod fixture;
 mod fusion;
 mod gaussian_linear;
 mod gaussian_means;
+mod importance;
 mod likelihood;
 mod model_comparison;
 mod nan_guard;
