@@ -4,6 +4,7 @@ mod continuous;
 pub mod dataset;
 mod error;
 mod history;
+mod joint;
 mod paired;
 pub mod parts;
 pub mod roles;
@@ -15,6 +16,7 @@ pub use continuous::{
 };
 pub use error::{ApproxError, Result};
 pub use history::{EpochRecord, History};
+pub use joint::{JointApproximator, JointApproximatorBuilder, MarginalLikelihood};
 pub use paired::{
     Likelihood, LikelihoodApproximator, LikelihoodApproximatorBuilder, ModelClassifierConfig,
     ModelComparison, ModelComparisonApproximator, ModelComparisonApproximatorBuilder, PairKind,

@@ -6,6 +6,7 @@ mod fusion;
 mod gaussian_linear;
 mod gaussian_means;
 mod importance;
+mod joint;
 mod likelihood;
 mod model_comparison;
 mod nan_guard;
