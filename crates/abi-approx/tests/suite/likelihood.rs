@@ -41,6 +41,23 @@ fn trained(sims: &Batch) -> LikelihoodApproximator<NdArray> {
     nle
 }
 
+/// Checks `gradient` at `point` against central differences of `at`, within 1 % (the
+/// networks compute in `f32`).
+pub fn assert_gradient(at: &dyn Fn([f64; 2]) -> f64, point: [f64; 2], gradient: &[f64]) {
+    for j in 0..2 {
+        let h = 1e-3;
+        let (mut up, mut down) = (point, point);
+        up[j] += h;
+        down[j] -= h;
+        let numeric = (at(up) - at(down)) / (2.0 * h);
+        assert!(
+            (gradient[j] - numeric).abs() < 1e-2 * numeric.abs().max(1.0),
+            "coordinate {j}: reverse mode {} vs central differences {numeric}",
+            gradient[j]
+        );
+    }
+}
+
 /// Checks MCMC draws against the analytic posterior of the observation: the RMSE of the
 /// posterior means below 0.1 posterior sd, every variance within 15 %, and every split-R̂
 /// below 1.01. Prints the figures under `label`.
@@ -161,18 +178,7 @@ fn the_learned_log_likelihood_gradient_matches_finite_differences() {
             .abs()
             < 1e-3
     );
-    for j in 0..2 {
-        let h = 1e-3;
-        let (mut up, mut down) = (point, point);
-        up[j] += h;
-        down[j] -= h;
-        let numeric = (at(up) - at(down)) / (2.0 * h);
-        assert!(
-            (gradient[j] - numeric).abs() < 1e-2 * numeric.abs().max(1.0),
-            "coordinate {j}: reverse mode {} vs central differences {numeric}",
-            gradient[j]
-        );
-    }
+    assert_gradient(&at, point, &gradient);
 }
 
 #[test]

@@ -35,19 +35,46 @@ fn prior_draws(prior: &Distribution, n: usize, rng: &mut dyn RngCore) -> Batch {
     b
 }
 
-#[test]
-fn snle_rounds_move_simulations_to_the_posterior_and_recover_it() {
+/// The prior U(−3, 3)², 500 or more of its simulations, the observation (0.7, −1.2), and the
+/// standardising adapter (data as variables for a likelihood).
+fn setup(
+    first: usize,
+    seed: u64,
+    likelihood: bool,
+) -> (Distribution, Batch, Batch, Adapter, rand_chacha::ChaCha8Rng) {
     let prior = Distribution::box_uniform(vec![-3.0; 2], vec![3.0; 2]).unwrap();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(51);
-    let first = with_data(&prior_draws(&prior, 500, &mut rng), &mut rng).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let sims = with_data(&prior_draws(&prior, first, &mut rng), &mut rng).unwrap();
     let mut observation = Batch::new();
     observation
         .insert("x", ndarray::array![[0.7, -1.2]].into_dyn())
         .unwrap();
+    let (variables, conditions) = if likelihood {
+        ("x", "theta")
+    } else {
+        ("theta", "x")
+    };
     let adapter = Adapter::new()
         .standardize(&["theta", "x"])
-        .rename("x", "inference_variables")
-        .rename("theta", "inference_conditions");
+        .rename(variables, "inference_variables")
+        .rename(conditions, "inference_conditions");
+    (prior, sims, observation, adapter, rng)
+}
+
+/// How many of the last round's 500 parameters lie within 0.5 of the observation.
+fn near_observation(simulations: &Batch) -> usize {
+    let theta = simulations.f64("theta").unwrap();
+    let rows = theta.shape()[0];
+    let last = theta.slice(ndarray::s![rows - 500.., ..]);
+    last.rows()
+        .into_iter()
+        .filter(|r| (r[0] - 0.7).abs() < 0.5 && (r[1] + 1.2).abs() < 0.5)
+        .count()
+}
+
+#[test]
+fn snle_rounds_move_simulations_to_the_posterior_and_recover_it() {
+    let (prior, first, observation, adapter, mut rng) = setup(500, 51, true);
     let mut snle = LikelihoodApproximatorBuilder::new(adapter, &["theta"])
         .seed(1)
         .build::<NdArray>(&first, &Cpu)
@@ -66,13 +93,7 @@ fn snle_rounds_move_simulations_to_the_posterior_and_recover_it() {
     assert_eq!(outcome.simulations.batch_size(), Some(1_500));
     assert_eq!(outcome.histories.len(), 3);
     // the last round's parameters sit around the observation, not over the prior
-    let theta = outcome.simulations.f64("theta").unwrap();
-    let last = theta.slice(ndarray::s![1_000.., ..]);
-    let near = last
-        .rows()
-        .into_iter()
-        .filter(|r| (r[0] - 0.7).abs() < 0.5 && (r[1] + 1.2).abs() < 0.5)
-        .count();
+    let near = near_observation(&outcome.simulations);
     println!("{near} of the last round's 500 draws near the observation");
 
     let posterior = snle
@@ -100,17 +121,7 @@ fn snle_rounds_move_simulations_to_the_posterior_and_recover_it() {
 
 #[test]
 fn snpe_c_rounds_with_atomic_proposals_recover_the_posterior() {
-    let prior = Distribution::box_uniform(vec![-3.0; 2], vec![3.0; 2]).unwrap();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(52);
-    let first = with_data(&prior_draws(&prior, 1_000, &mut rng), &mut rng).unwrap();
-    let mut observation = Batch::new();
-    observation
-        .insert("x", ndarray::array![[0.7, -1.2]].into_dyn())
-        .unwrap();
-    let adapter = Adapter::new()
-        .standardize(&["theta", "x"])
-        .rename("theta", "inference_variables")
-        .rename("x", "inference_conditions");
+    let (prior, first, observation, adapter, mut rng) = setup(1_000, 52, false);
     let mut snpe = abi_approx::ContinuousApproximatorBuilder::new(adapter)
         .inference_network("maf")
         .seed(1)
@@ -136,13 +147,7 @@ fn snpe_c_rounds_with_atomic_proposals_recover_the_posterior() {
         )
         .unwrap();
     assert_eq!(outcome.simulations.batch_size(), Some(2_000));
-    let theta = outcome.simulations.f64("theta").unwrap();
-    let last = theta.slice(ndarray::s![1_500.., ..]);
-    let near = last
-        .rows()
-        .into_iter()
-        .filter(|r| (r[0] - 0.7).abs() < 0.5 && (r[1] + 1.2).abs() < 0.5)
-        .count();
+    let near = near_observation(&outcome.simulations);
     println!("{near} of the last round's 500 draws near the observation");
     // APT leaks mass outside the prior's support; its posterior is the flow truncated to it
     let within = abi_approx::SampleOptions::default()
