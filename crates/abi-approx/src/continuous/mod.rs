@@ -1,6 +1,8 @@
 //! [`ContinuousApproximator`]: neural posterior estimation (NPE).
 
 mod builder;
+mod files;
+mod gradient;
 mod importance;
 mod sequential;
 
@@ -12,7 +14,6 @@ use crate::error::{ApproxError, Result};
 use crate::history::{EpochRecord, History};
 use crate::parts::conditions::{ConditionLayout, variables};
 use crate::parts::mmd::mmd_squared;
-use crate::parts::persist::{self, LoadOptions, ModelParts};
 use crate::parts::sampler;
 use crate::roles::{INFERENCE_VARIABLES, to_array};
 use crate::sampling::{Draws, SampleOptions};
@@ -27,7 +28,6 @@ use ndarray::ArrayD;
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
-use std::path::Path;
 
 /// What an approximator was built with: enough to rebuild its networks through a registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,45 +303,6 @@ impl<B: Backend> ContinuousApproximator<B> {
         Ok(lp.iter().zip(ldj.iter()).map(|(a, b)| a + b).collect())
     }
 
-    /// The network's `log_prob` of every row of `data` (without the adapter's Jacobian) and
-    /// its gradient with respect to the network-space `inference_conditions` (or, with
-    /// `wrt_conditions` false, `inference_variables`), `(rows, width)`, by the backend's
-    /// reverse mode.
-    pub(crate) fn network_log_prob_gradient(
-        &self,
-        data: &Batch,
-        wrt_conditions: bool,
-    ) -> Result<(Vec<f64>, ndarray::Array2<f64>)> {
-        let roles = self.adapter.forward(data)?;
-        abi_tensor::enable_grad::<B, _>(|| {
-            let v = self.variables(&roles)?.detach();
-            let c = self.conditions(&roles, None)?.map(|c| c.detach());
-            let (v, c) = if wrt_conditions {
-                (v, c.map(|c| c.track()))
-            } else {
-                (v.track(), c)
-            };
-            let leaf = if wrt_conditions {
-                c.clone()
-            } else {
-                Some(v.clone())
-            };
-            let leaf = leaf.ok_or_else(|| {
-                ApproxError::Config("the network has no conditions to differentiate".into())
-            })?;
-            let lp = self.inference.log_prob(&v, c.as_ref())?;
-            let gradients = lp.sum_all()?.backward()?;
-            let shape = leaf.shape();
-            let g = match gradients.get(&leaf) {
-                Some(g) => g.to_f64_vec()?,
-                None => vec![0.0; shape.iter().product()],
-            };
-            let g = ndarray::Array2::from_shape_vec((shape[0], shape[1]), g)
-                .map_err(|e| ApproxError::Config(e.to_string()))?;
-            Ok((lp.to_f64_vec()?, g))
-        })
-    }
-
     /// The conditions of the data sets in `data` (summaries followed by
     /// `inference_conditions`), without training noise.
     pub(crate) fn network_conditions(&self, data: &Batch) -> Result<Option<Tensor<B>>> {
@@ -434,83 +395,6 @@ impl<B: Backend> ContinuousApproximator<B> {
             out.insert(name, a.clone())?;
         }
         Ok(out)
-    }
-
-    /// Writes the model to the folder `dir` (see [`crate::parts::persist`]); an error when a
-    /// network has no spec to rebuild it from.
-    pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        self.save_as(dir.as_ref(), KIND, &self.spec)
-    }
-
-    /// Writes the model under `kind` with `spec`, the spec of an approximator that wraps
-    /// this one and holds its [`ApproximatorSpec`].
-    pub(crate) fn save_as<S: Serialize>(&self, dir: &Path, kind: &str, spec: &S) -> Result<()> {
-        if self.spec.inference_network.is_none()
-            || self.spec.layout.has_summary_input() && self.spec.summary_network.is_none()
-        {
-            return Err(ApproxError::Config(
-                "a network given ready-made has no spec to rebuild it from; name it with \
-                 with_network_specs before saving"
-                    .into(),
-            ));
-        }
-        persist::save_model(
-            dir,
-            &ModelParts {
-                kind,
-                adapter: &self.adapter,
-                spec,
-                store: &self.store,
-                optimizer: self.optimizer.as_deref().map(|o| o as _),
-                train_config: self.train_config.as_ref(),
-                history: &self.history,
-            },
-        )
-    }
-
-    /// Loads a model saved by [`save`](Self::save) onto `device`, rebuilding its networks
-    /// from the built-in registry.
-    pub fn load(dir: impl AsRef<Path>, device: &B::Device) -> Result<Self> {
-        Self::load_with(dir, device, &LoadOptions::new())
-    }
-
-    /// Loads a model with the networks of `options`' registry and its custom adapter
-    /// functions. The weights and buffers must match the rebuilt networks exactly; another
-    /// format, a newer version, a missing file, an unknown network or mismatched weights are
-    /// errors naming the file.
-    pub fn load_with(
-        dir: impl AsRef<Path>,
-        device: &B::Device,
-        options: &LoadOptions<B>,
-    ) -> Result<Self> {
-        let (approx, _) = Self::load_as::<ApproximatorSpec>(
-            dir.as_ref(),
-            device,
-            options,
-            options.registry(),
-            KIND,
-            Clone::clone,
-        )?;
-        Ok(approx)
-    }
-
-    /// Loads a model saved by [`save_as`](Self::save_as) under `kind`, rebuilding this
-    /// approximator through `registry` from the part of the spec that `inner` picks; returns
-    /// the whole spec.
-    pub(crate) fn load_as<S: serde::de::DeserializeOwned>(
-        dir: &Path,
-        device: &B::Device,
-        options: &LoadOptions<B>,
-        registry: &Registry<B>,
-        kind: &str,
-        inner: impl Fn(&S) -> ApproximatorSpec,
-    ) -> Result<(Self, S)> {
-        let (adapter, file) = persist::read_model::<B, S>(dir, kind, options)?;
-        let mut approx = Self::from_spec(adapter, inner(&file.spec), device, registry)?;
-        persist::load_weights(dir, &approx.store)?;
-        approx.history = file.history;
-        approx.train_config = file.train_config;
-        Ok((approx, file.spec))
     }
 }
 
