@@ -7,7 +7,9 @@
 //! a validation split, draws 10 000 posterior samples for each of the benchmark's
 //! observations 1–5 (NPE: in one call; `--method nle` or `--method nre`: by slice sampling
 //! on the learned likelihood or ratio, 100 chains), draws 10 000 reference samples per
-//! observation by slice sampling, and prints the C2ST of each. `--external-reference 'dir/ref_{k}.csv'` also
+//! observation by slice sampling, and prints the C2ST of each. NLE uses its default network
+//! (`maf`) unless `--network` is given: with it, mean C2ST 0.764 over observations 1–5 was
+//! measured, against 0.902 with the 6-layer spline coupling flow that NPE uses here. `--external-reference 'dir/ref_{k}.csv'` also
 //! scores the MCMC reference against reference draws from elsewhere (CSV with one header
 //! line, `{k}` replaced by the observation number).
 
@@ -50,6 +52,9 @@ struct Args {
     /// for the observation number, CSV with one header line.
     #[arg(long)]
     external_reference: Option<String>,
+    /// Whether `--network` was given; without it NLE uses its own default (`maf`).
+    #[arg(skip)]
+    network_given: bool,
 }
 
 /// The SLCP observations 1–5 of the SBI benchmark (sbibm).
@@ -119,7 +124,13 @@ fn main() -> std::process::ExitCode {
         .mut_arg("batch_size", |a| a.default_value("128"))
         .mut_arg("learning_rate", |a| a.default_value("0.001"))
         .get_matches();
+    let network_given =
+        matches.value_source("network") == Some(clap::parser::ValueSource::CommandLine);
     let result = Args::from_arg_matches(&matches)
+        .map(|args| Args {
+            network_given,
+            ..args
+        })
         .map_err(Into::into)
         .and_then(|args| {
             if args.train.list_networks::<abi_ndarray::NdArray>() {
@@ -139,9 +150,11 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let theta = match args.method {
         Method::Npe => npe_draws(&task, &sims, args, n, &mut rng)?,
         Method::Nle => {
-            let builder =
-                LikelihoodApproximatorBuilder::new(abi_examples::task_adapter(true), &["theta"])
-                    .inference_network(args.train.network_spec::<NdArray>()?);
+            let mut builder =
+                LikelihoodApproximatorBuilder::new(abi_examples::task_adapter(true), &["theta"]);
+            if args.network_given {
+                builder = builder.inference_network(args.train.network_spec::<NdArray>()?);
+            }
             mcmc_draws(builder, &task, &sims, args, n, &mut rng)?
         }
         Method::Nre => {
