@@ -65,6 +65,18 @@ pub trait PosteriorByMcmc: PairKind {
     fn per_pair<B: Backend>(net: &ContinuousApproximator<B>, pairs: &Batch) -> Result<Vec<f64>>;
 }
 
+/// `registry` with the inference network `C` registered when it is not already, for the
+/// kinds whose network lives in this crate rather than in the built-in registry.
+fn with_network<B: Backend, C: abi_nets::InferenceConfig>(
+    registry: &Registry<B>,
+) -> Result<Registry<B>> {
+    let mut r = registry.clone();
+    if !r.inference_names().contains(&C::NAME) {
+        r.register_inference::<C>()?;
+    }
+    Ok(r)
+}
+
 /// What a paired approximator was built with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

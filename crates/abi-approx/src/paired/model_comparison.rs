@@ -22,11 +22,7 @@ impl PairKind for ModelComparison {
     }
 
     fn registry<B: Backend>(registry: &Registry<B>) -> Result<Registry<B>> {
-        let mut r = registry.clone();
-        if !r.inference_names().contains(&ModelClassifierConfig::NAME) {
-            r.register_inference::<ModelClassifierConfig>()?;
-        }
-        Ok(r)
+        super::with_network::<B, ModelClassifierConfig>(registry)
     }
 
     fn check(spec: &ApproximatorSpec, parameters: &ParameterLayout) -> Result<()> {

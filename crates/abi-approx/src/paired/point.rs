@@ -193,11 +193,7 @@ impl PairKind for Point {
     }
 
     fn registry<B: Backend>(registry: &Registry<B>) -> Result<Registry<B>> {
-        let mut r = registry.clone();
-        if !r.inference_names().contains(&PointNetworkConfig::NAME) {
-            r.register_inference::<PointNetworkConfig>()?;
-        }
-        Ok(r)
+        super::with_network::<B, PointNetworkConfig>(registry)
     }
 
     fn check(spec: &ApproximatorSpec, parameters: &ParameterLayout) -> Result<()> {

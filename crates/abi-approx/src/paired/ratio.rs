@@ -29,11 +29,7 @@ impl PairKind for Ratio {
     }
 
     fn registry<B: Backend>(registry: &Registry<B>) -> Result<Registry<B>> {
-        let mut r = registry.clone();
-        if !r.inference_names().contains(&RatioClassifierConfig::NAME) {
-            r.register_inference::<RatioClassifierConfig>()?;
-        }
-        Ok(r)
+        super::with_network::<B, RatioClassifierConfig>(registry)
     }
 
     fn check(spec: &ApproximatorSpec, parameters: &ParameterLayout) -> Result<()> {
