@@ -115,21 +115,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let per_round = args.simulations / args.rounds;
     let first = simulate(&task.clone().simulator(), per_round, 1_000, &mut rng, false)?;
     let mut snpe = build(&first)?;
+    let simulator = task.clone().simulator();
     let mut simulate_given = |params: &Batch, rng: &mut dyn RngCore| -> abi_approx::Result<Batch> {
-        let theta = params.f64("theta")?;
-        let rows = theta.shape()[0];
-        let mut x = Vec::with_capacity(rows * 2);
-        let mut chacha = rand_chacha::ChaCha8Rng::seed_from_u64(rng.next_u64());
-        for r in 0..rows {
-            x.extend(task.simulate(&[theta[[r, 0]], theta[[r, 1]]], &mut chacha));
-        }
-        let mut out = params.clone();
-        out.insert(
-            "x",
-            ArrayD::from_shape_vec(IxDyn(&[rows, 2]), x)
-                .map_err(|e| abi_approx::ApproxError::Config(e.to_string()))?,
-        )?;
-        Ok(out)
+        Ok(simulator.inner().simulate_given(params, rng)?)
     };
     let mut cfg = RoundsConfig::new(args.rounds - 1, per_round, train.clone());
     cfg.batch_size = 128;

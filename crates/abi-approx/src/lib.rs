@@ -27,5 +27,6 @@ pub use paired::{
 };
 pub use parts::mcmc::{McmcOptions, McmcPosterior};
 pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};
+pub use parts::rejection::{RejectionOptions, RejectionPosterior};
 pub use sampling::{Draws, SampleOptions, Support};
 pub use train::{Callback, OptimizerChoice, ScheduleChoice, TrainConfig, Trainable, train};

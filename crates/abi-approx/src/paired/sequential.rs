@@ -37,6 +37,9 @@ pub struct RoundsConfig {
     /// SNPE-C: parameter sets each data set is contrasted with in the atomic loss, its own
     /// included (10, sbi's default).
     pub atoms: usize,
+    /// SNLE and SNRE: the fraction of every round's simulations held out as the validation
+    /// set of early stopping (`train.patience`); 0 (the default) trains on all of them.
+    pub validation_fraction: f64,
 }
 
 impl RoundsConfig {
@@ -50,8 +53,51 @@ impl RoundsConfig {
             batch_size: 64,
             mcmc: McmcOptions::default().quiet(),
             atoms: 10,
+            validation_fraction: 0.0,
         }
     }
+
+    /// Holds out `fraction` of every round's simulations for early stopping (sbi: 0.1).
+    pub fn validation_fraction(mut self, fraction: f64) -> Self {
+        self.validation_fraction = fraction;
+        self
+    }
+}
+
+/// The simulations of the rounds so far, split into training and validation rows.
+struct Pool {
+    all: Batch,
+    training: Batch,
+    validation: Option<Batch>,
+}
+
+impl Pool {
+    /// Adds `new`, its last `fraction` (at least one row when positive) to validation.
+    fn add(&mut self, new: Batch, fraction: f64) -> Result<()> {
+        let n = new.batch_size().unwrap_or(0);
+        let held = if fraction > 0.0 {
+            ((fraction * n as f64).round() as usize).clamp(1, n.saturating_sub(1))
+        } else {
+            0
+        };
+        let (training, validation) = (new.slice(0, n - held)?, new.slice(n - held, n)?);
+        append(&mut self.all, new)?;
+        append(&mut self.training, training)?;
+        if held > 0 {
+            append(self.validation.get_or_insert_with(Batch::new), validation)?;
+        }
+        Ok(())
+    }
+}
+
+/// `to` followed by the rows of `rows`.
+fn append(to: &mut Batch, rows: Batch) -> Result<()> {
+    *to = if to.is_empty() {
+        rows
+    } else {
+        Batch::concat(&[std::mem::take(to), rows])?
+    };
+    Ok(())
 }
 
 /// What sequential rounds did.
@@ -83,7 +129,18 @@ impl<B: Backend, K: PosteriorByMcmc> PairedApproximator<B, K> {
                 "sequential rounds need positive simulations per round and batch size".into(),
             ));
         }
-        let mut simulations = first;
+        if !(0.0..1.0).contains(&cfg.validation_fraction) {
+            return Err(ApproxError::Config(format!(
+                "the validation fraction must be in [0, 1), got {}",
+                cfg.validation_fraction
+            )));
+        }
+        let mut pool = Pool {
+            all: Batch::new(),
+            training: Batch::new(),
+            validation: None,
+        };
+        pool.add(first, cfg.validation_fraction)?;
         let mut histories = Vec::with_capacity(cfg.rounds + 1);
         for round in 0..=cfg.rounds {
             if round > 0 {
@@ -96,19 +153,23 @@ impl<B: Backend, K: PosteriorByMcmc> PairedApproximator<B, K> {
                 )?;
                 let proposals = one_data_set(&posterior.draws)?;
                 let new = simulate(&proposals, rng)?;
-                simulations = Batch::concat(&[simulations, new])?;
+                pool.add(new, cfg.validation_fraction)?;
             }
-            let mut data = OfflineDataset::new(simulations.clone(), cfg.batch_size, rng.random())?;
+            let mut data =
+                OfflineDataset::new(pool.training.clone(), cfg.batch_size, rng.random())?;
             let train = cfg.train.clone().seed(rng.random());
             let history = self
-                .fit_with(&mut data, &train, None, &mut |_: &EpochRecord| {
-                    ControlFlow::Continue(())
-                })?
+                .fit_with(
+                    &mut data,
+                    &train,
+                    pool.validation.as_ref(),
+                    &mut |_: &EpochRecord| ControlFlow::Continue(()),
+                )?
                 .clone();
             histories.push(history);
         }
         Ok(RoundsOutcome {
-            simulations,
+            simulations: pool.all,
             histories,
         })
     }

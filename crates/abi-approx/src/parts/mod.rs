@@ -9,7 +9,8 @@
 //!   sequential NPE;
 //! - [`parameters`]: named parameters as flat points and back;
 //! - [`mcmc`] and [`nuts`]: posteriors by slice sampling or NUTS from a learned likelihood or
-//!   ratio and the prior;
+//!   ratio and the prior; [`rejection`] the same posterior by rejection sampling from the
+//!   prior;
 //! - [`persist`]: the model folder, a versioned `model.json` (adapter, network specs,
 //!   training settings, history) beside the weights;
 //! - the training loop ([`crate::train`](mod@crate::train)) behind the [`Trainable`](crate::Trainable) trait.
@@ -21,4 +22,5 @@ pub mod mmd;
 pub mod nuts;
 pub mod parameters;
 pub mod persist;
+pub mod rejection;
 pub mod sampler;

@@ -12,6 +12,7 @@ mod model_comparison;
 mod nan_guard;
 mod point;
 mod ratio;
+mod rejection;
 mod sequential;
 mod shards;
 mod time_series;

@@ -86,12 +86,32 @@ fn snle_rounds_move_simulations_to_the_posterior_and_recover_it() {
             .learning_rate(1e-3)
             .patience(None)
             .quiet(),
-    );
+    )
+    .validation_fraction(0.1);
+    let bad = cfg.clone().validation_fraction(1.0);
+    let e = snle
+        .fit_sequential(
+            first.clone(),
+            &mut with_data,
+            &prior,
+            &observation,
+            &bad,
+            &mut rng,
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("validation fraction"), "{e}");
     let outcome = snle
         .fit_sequential(first, &mut with_data, &prior, &observation, &cfg, &mut rng)
         .unwrap();
     assert_eq!(outcome.simulations.batch_size(), Some(1_500));
     assert_eq!(outcome.histories.len(), 3);
+    // a tenth of every round held out: every epoch has a validation loss
+    assert!(
+        outcome
+            .histories
+            .iter()
+            .all(|h| h.epochs.iter().all(|e| e.val_loss.is_some()))
+    );
     // the last round's parameters sit around the observation, not over the prior
     let near = near_observation(&outcome.simulations);
     println!("{near} of the last round's 500 draws near the observation");

@@ -7,6 +7,7 @@
 //! and `x` `(batch, dim_data)`, one ChaCha stream per draw, in parallel.
 
 mod bernoulli_glm;
+mod catalog;
 mod gaussian;
 mod inverse_kinematics;
 mod ode;
@@ -17,6 +18,7 @@ mod two_moons;
 
 pub use abi_mcmc::SliceOptions;
 pub use bernoulli_glm::BernoulliGlm;
+pub use catalog::{TASK_NAMES, simulator_by_name, task_by_name};
 pub use gaussian::{GaussianLinear, GaussianMixture};
 pub use inverse_kinematics::InverseKinematics;
 pub use population::{LotkaVolterra, Sir};
@@ -87,6 +89,74 @@ impl<T: BenchmarkTask> TaskSimulator<T> {
     }
 }
 
+impl<T: BenchmarkTask> TaskSimulator<T> {
+    /// Simulates data for given parameters: `params` holds `theta` `(rows, dim_parameters)`;
+    /// returns it with `x` `(rows, dim_data)` added (sbi's `simulator(θ)`, for sequential
+    /// rounds and posterior predictive checks). Rows run in parallel, each on its own stream;
+    /// non-finite data are an error naming the row.
+    ///
+    /// ```
+    /// use abi_sim::benchmarks::{BenchmarkTask, TwoMoons};
+    /// use abi_sim::Batch;
+    /// use rand::SeedableRng;
+    ///
+    /// let simulator = TwoMoons::new()?.simulator();
+    /// let mut params = Batch::new();
+    /// params.insert("theta", ndarray::array![[0.1, -0.2], [0.3, 0.0]].into_dyn())?;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// let sims = simulator.inner().simulate_given(&params, &mut rng)?;
+    /// assert_eq!(sims.f64("x")?.shape(), &[2, 2]);
+    /// # Ok::<(), abi_sim::SimError>(())
+    /// ```
+    pub fn simulate_given(&self, params: &Batch, rng: &mut dyn RngCore) -> Result<Batch> {
+        let theta = params.f64("theta")?;
+        let dp = self.task.dim_parameters();
+        if theta.ndim() != 2 || theta.shape()[1] != dp || theta.shape()[0] == 0 {
+            return Err(SimError::invalid(
+                "theta",
+                format!(
+                    "{} takes parameters of shape (rows, {dp}) with rows > 0, got {:?}",
+                    self.task.name(),
+                    theta.shape()
+                ),
+            ));
+        }
+        let seed = rng.next_u64();
+        let rows: Vec<Vec<f64>> = (0..theta.shape()[0])
+            .into_par_iter()
+            .map(|i| {
+                let t: Vec<f64> = (0..dp).map(|j| theta[[i, j]]).collect();
+                self.task.simulate(&t, &mut draw_rng(seed, i as u64))
+            })
+            .collect();
+        if let Some(row) = rows.iter().position(|r| r.iter().any(|v| !v.is_finite())) {
+            return Err(SimError::invalid(
+                "x",
+                format!(
+                    "{} gave non-finite data for parameter row {row}",
+                    self.task.name()
+                ),
+            ));
+        }
+        let mut out = params.clone();
+        out.insert(
+            "x",
+            Array::F64(stack(&rows, self.task.dim_data()).into_dyn()),
+        )?;
+        Ok(out)
+    }
+}
+
+/// Rows of equal width `width` as one matrix.
+fn stack(rows: &[Vec<f64>], width: usize) -> Array2<f64> {
+    let mut out = Array2::<f64>::zeros((rows.len(), width));
+    for (i, r) in rows.iter().enumerate() {
+        out.row_mut(i)
+            .assign(&ndarray::ArrayView1::from(r.as_slice()));
+    }
+    out
+}
+
 impl<T: BenchmarkTask> Simulator for TaskSimulator<T> {
     fn sample(&self, batch_size: usize, rng: &mut dyn RngCore) -> Result<Batch> {
         if batch_size == 0 {
@@ -103,18 +173,10 @@ impl<T: BenchmarkTask> Simulator for TaskSimulator<T> {
                 (theta, x)
             })
             .collect();
-        let mut theta = Array2::<f64>::zeros((batch_size, dp));
-        let mut x = Array2::<f64>::zeros((batch_size, dx));
-        for (i, (t, d)) in draws.iter().enumerate() {
-            theta
-                .row_mut(i)
-                .assign(&ndarray::ArrayView1::from(t.as_slice()));
-            x.row_mut(i)
-                .assign(&ndarray::ArrayView1::from(d.as_slice()));
-        }
+        let (theta, x): (Vec<Vec<f64>>, Vec<Vec<f64>>) = draws.into_iter().unzip();
         let mut batch = Batch::new();
-        batch.insert("theta", Array::F64(theta.into_dyn()))?;
-        batch.insert("x", Array::F64(x.into_dyn()))?;
+        batch.insert("theta", Array::F64(stack(&theta, dp).into_dyn()))?;
+        batch.insert("x", Array::F64(stack(&x, dx).into_dyn()))?;
         Ok(batch)
     }
 }

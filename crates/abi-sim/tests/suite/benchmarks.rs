@@ -253,3 +253,38 @@ fn two_moons_reference_posterior_matches_the_likelihood_on_a_grid() {
         );
     }
 }
+
+#[test]
+fn simulating_for_given_parameters_matches_the_task_and_checks_shapes() {
+    let task = TwoMoons::new().unwrap();
+    let simulator = task.clone().simulator();
+    let theta = ndarray::array![[0.1, -0.2], [0.3, 0.0], [-0.5, 0.5]];
+    let mut params = abi_sim::Batch::new();
+    params.insert("theta", theta.clone().into_dyn()).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let sims = simulator.inner().simulate_given(&params, &mut rng).unwrap();
+    assert_eq!(sims.f64("theta").unwrap(), &theta.clone().into_dyn());
+    let x = sims.f64("x").unwrap();
+    assert_eq!(x.shape(), &[3, 2]);
+    // row i is the task's simulation on stream i of the batch seed
+    let seed = rand::RngCore::next_u64(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    for i in 0..3 {
+        let expected = task.simulate(&theta.row(i).to_vec(), &mut draw_rng(seed, i as u64));
+        assert_eq!(
+            x.index_axis(ndarray::Axis(0), i)
+                .iter()
+                .copied()
+                .collect::<Vec<f64>>(),
+            expected
+        );
+    }
+    let mut wrong = abi_sim::Batch::new();
+    wrong
+        .insert("theta", ndarray::Array2::<f64>::zeros((2, 3)).into_dyn())
+        .unwrap();
+    let e = simulator
+        .inner()
+        .simulate_given(&wrong, &mut rng)
+        .unwrap_err();
+    assert!(e.to_string().contains("(rows, 2)"), "{e}");
+}
