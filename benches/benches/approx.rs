@@ -2,7 +2,7 @@
 //! overlapped (background thread, prefetch 2) against simulate-then-step (prefetch 0), on SIR
 //! with a MAF, where simulating a batch costs about as much as a training step (both parts
 //! are timed alone too); and posterior draws per second of the
-//! quickstart's two-moons approximator (10 000 draws for one observation).
+//! two_moons example's approximator (10 000 draws for one observation).
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 
 #[global_allocator]
@@ -101,7 +101,7 @@ fn sampling(c: &mut Criterion) {
     group.finish();
 }
 
-/// The network the quickstart trains on two moons.
+/// The network the two_moons example trains.
 fn abi_examples_network() -> NetworkSpec {
     NetworkSpec::new("coupling_flow")
 }

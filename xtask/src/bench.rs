@@ -35,8 +35,8 @@ pub(crate) fn bench(filter: &[String]) -> Result<(), String> {
         println!("{name:<48} {:>11.1} µs", ns / 1e3);
     }
     if filter.is_empty() || filter.iter().any(|f| f == "npe") {
-        // end-to-end NPE on two moons: the quickstart prints each stage's wall time
-        println!("\nNPE on two_moons, 10 000 simulations (quickstart without C2ST):");
+        // end-to-end NPE on two moons: the two_moons example prints each stage's wall time
+        println!("\nNPE on two_moons, 10 000 simulations (the two_moons example without C2ST):");
         run(
             &cargo,
             &[
@@ -46,7 +46,7 @@ pub(crate) fn bench(filter: &[String]) -> Result<(), String> {
                 "-p",
                 "abi-examples",
                 "--example",
-                "quickstart",
+                "two_moons",
                 "--",
                 "--no-c2st",
             ],

@@ -3,7 +3,8 @@
 //! 1. `cargo fmt --check`, then the tidy rules (in-process; also a test of the suite);
 //! 2. the default, pure-Rust workspace (`default-members`: everything but `abi-tch`, default
 //!    features): clippy with warnings denied, the tests (libraries, binaries, integration
-//!    tests), the doc tests, the docs with warnings denied;
+//!    tests), the doc tests, the docs with warnings denied, and the quickstart example at its
+//!    reduced budget (`--quick`), which fails unless its posterior checks pass;
 //! 3. the libtorch part: libtorch installed (`cargo xtask libtorch`, or a `LIBTORCH` of your
 //!    own), then clippy, tests and docs of `abi-tch` and of the `tch` features of the
 //!    examples and benches. `--no-tch` skips it and says so.
@@ -59,7 +60,28 @@ fn default_workspace(cargo: &str) -> Result<(), String> {
         &[],
     )?;
     run(cargo, &["test", "--profile", "ci", "--doc"], &[])?;
-    run(cargo, &["doc", "--no-deps", "--profile", "ci"], &strict)
+    run(cargo, &["doc", "--no-deps", "--profile", "ci"], &strict)?;
+    // the README's main job at its reduced budget: it fails unless its checks pass
+    run(
+        cargo,
+        &[
+            "run",
+            "--profile",
+            "ci",
+            "--quiet",
+            "-p",
+            "abi-examples",
+            "--example",
+            "quickstart",
+            "--",
+            "--quick",
+            "--seed",
+            "1",
+            "--out",
+            "target/abi/ci/quickstart",
+        ],
+        &[],
+    )
 }
 
 fn libtorch_part(cargo: &str) -> Result<(), String> {

@@ -127,10 +127,16 @@ impl ComposedSimulator {
         self
     }
 
-    fn draw(&self, meta: &Vars, seed: u64, index: usize) -> Result<Vars> {
+    /// Draw `index`: every step in turn, each seeing the values before it; a value of
+    /// `given` replaces what a step draws under its name (and is returned as given).
+    fn draw(&self, meta: &Vars, given: &Vars, seed: u64, index: usize) -> Result<Vars> {
         let mut rng = draw_rng(seed, index as u64);
         let mut vars = meta.clone();
         let mut outputs = Vars::new();
+        for (key, value) in given.iter() {
+            vars.set(key, value.clone());
+            outputs.set(key, value.clone());
+        }
         for (name, step) in &self.steps {
             let out = step(&vars, &mut rng).map_err(|e| SimError::Function {
                 function: name.clone(),
@@ -138,6 +144,9 @@ impl ComposedSimulator {
                 reason: e.to_string(),
             })?;
             for (key, value) in out.iter() {
+                if given.get(key).is_ok() {
+                    continue;
+                }
                 if vars.get(key).is_ok() {
                     return Err(SimError::Duplicate(format!(
                         "{key} (set again by `{name}` at draw {index})"
@@ -148,6 +157,99 @@ impl ComposedSimulator {
             }
         }
         Ok(outputs)
+    }
+
+    /// Simulates one draw per row of `given`, with the row's values in place of what the
+    /// steps would draw under those names: e.g. data for given parameters θ (sbi's
+    /// `simulator(θ)`, BayesFlow's `sample` with replaced inputs), for posterior predictive
+    /// checks and sequential rounds. The batch holds the given entries and everything else
+    /// the steps produce.
+    ///
+    /// ```
+    /// use abi_sim::{make_simulator, Batch, Vars};
+    /// use rand::SeedableRng;
+    /// use rand_distr::{Distribution, Normal};
+    ///
+    /// let sim = make_simulator()
+    ///     .then("prior", |_, rng| Ok(Vars::new().with("mu", Normal::new(0.0, 1.0)?.sample(rng))))
+    ///     .then("likelihood", |v, rng| {
+    ///         Ok(Vars::new().with("x", v.scalar("mu")? + 0.01 * Normal::new(0.0, 1.0)?.sample(rng)))
+    ///     });
+    /// let mut given = Batch::new();
+    /// given.insert("mu", ndarray::array![5.0, -5.0].into_dyn())?;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    /// let sims = sim.sample_given(&given, &mut rng)?;
+    /// assert!((sims.f64("x")?[[1]] + 5.0).abs() < 0.1);
+    /// # Ok::<(), abi_sim::SimError>(())
+    /// ```
+    pub fn sample_given(&self, given: &Batch, rng: &mut dyn RngCore) -> Result<Batch> {
+        let rows = given
+            .batch_size()
+            .filter(|&r| r > 0)
+            .ok_or_else(|| SimError::invalid("sample_given", "the given batch holds no rows"))?;
+        let mut per_row = vec![Vars::new(); rows];
+        for (name, array) in given.iter() {
+            let a = array.to_f64();
+            let shape = a.shape()[1..].to_vec();
+            for (i, row) in a.outer_iter().enumerate() {
+                per_row[i].set(
+                    name,
+                    Value::array(shape.clone(), row.iter().copied().collect())?,
+                );
+            }
+        }
+        self.simulate_rows(&per_row, rng)
+    }
+
+    fn simulate_rows(&self, given: &[Vars], rng: &mut dyn RngCore) -> Result<Batch> {
+        let batch_size = given.len();
+        let seed = rng.next_u64();
+        let meta = match &self.meta {
+            Some(f) => f(&mut draw_rng(seed, u64::MAX)).map_err(|e| SimError::Function {
+                function: "meta".into(),
+                draw: 0,
+                reason: e.to_string(),
+            })?,
+            None => Vars::new(),
+        };
+        let draws: Vec<Vars> = if self.parallel {
+            (0..batch_size)
+                .into_par_iter()
+                .map(|i| self.draw(&meta, &given[i], seed, i))
+                .collect::<Result<_>>()?
+        } else {
+            (0..batch_size)
+                .map(|i| self.draw(&meta, &given[i], seed, i))
+                .collect::<Result<_>>()?
+        };
+        let mut batch = Batch::new();
+        for name in draws[0].names() {
+            if self.padded.iter().any(|p| p == name) {
+                let arrays: Vec<ArrayD<f64>> = draws
+                    .iter()
+                    .map(|d| d.get(name).map(value_array))
+                    .collect::<Result<_>>()?;
+                let (x, mask) = crate::padding::pad_ragged(name, &arrays, 0.0)?;
+                batch.insert(name, x)?;
+                batch.insert(crate::padding::mask_name(name), mask)?;
+                continue;
+            }
+            let stacked = stack(name, &draws)?;
+            let stacked = match stacked {
+                Array::F64(a) if self.expand_scalars && a.ndim() == 1 => {
+                    Array::F64(a.insert_axis(ndarray::Axis(1)))
+                }
+                other => other,
+            };
+            batch.insert(name, stacked)?;
+        }
+        for (name, value) in meta.iter() {
+            batch.insert(name, Array::broadcast_rows(&value_array(value), batch_size))?;
+        }
+        if self.check_finite {
+            check_finite(&batch)?;
+        }
+        Ok(batch)
     }
 }
 
@@ -186,53 +288,7 @@ impl Simulator for ComposedSimulator {
         if batch_size == 0 {
             return Err(SimError::invalid("sample", "batch size must be positive"));
         }
-        let seed = rng.next_u64();
-        let meta = match &self.meta {
-            Some(f) => f(&mut draw_rng(seed, u64::MAX)).map_err(|e| SimError::Function {
-                function: "meta".into(),
-                draw: 0,
-                reason: e.to_string(),
-            })?,
-            None => Vars::new(),
-        };
-        let draws: Vec<Vars> = if self.parallel {
-            (0..batch_size)
-                .into_par_iter()
-                .map(|i| self.draw(&meta, seed, i))
-                .collect::<Result<_>>()?
-        } else {
-            (0..batch_size)
-                .map(|i| self.draw(&meta, seed, i))
-                .collect::<Result<_>>()?
-        };
-        let mut batch = Batch::new();
-        for name in draws[0].names() {
-            if self.padded.iter().any(|p| p == name) {
-                let arrays: Vec<ArrayD<f64>> = draws
-                    .iter()
-                    .map(|d| d.get(name).map(value_array))
-                    .collect::<Result<_>>()?;
-                let (x, mask) = crate::padding::pad_ragged(name, &arrays, 0.0)?;
-                batch.insert(name, x)?;
-                batch.insert(crate::padding::mask_name(name), mask)?;
-                continue;
-            }
-            let stacked = stack(name, &draws)?;
-            let stacked = match stacked {
-                Array::F64(a) if self.expand_scalars && a.ndim() == 1 => {
-                    Array::F64(a.insert_axis(ndarray::Axis(1)))
-                }
-                other => other,
-            };
-            batch.insert(name, stacked)?;
-        }
-        for (name, value) in meta.iter() {
-            batch.insert(name, Array::broadcast_rows(&value_array(value), batch_size))?;
-        }
-        if self.check_finite {
-            check_finite(&batch)?;
-        }
-        Ok(batch)
+        self.simulate_rows(&vec![Vars::new(); batch_size], rng)
     }
 }
 

@@ -1,4 +1,4 @@
-//! NPE on two moons reaches the exact posterior: the quickstart's spline coupling flow,
+//! NPE on two moons reaches the exact posterior: the two_moons example's spline coupling flow,
 //! trained briefly, scored by C2ST against exact posterior draws.
 #![allow(clippy::unwrap_used)]
 

@@ -78,7 +78,12 @@ impl Figure for LossFigure<'_> {
                 let r = range(series.iter().flat_map(|s| s.2.iter().map(|p| p.1)), 0.05);
                 r.start..(r.end + 0.25 * (r.end - r.start))
             },
-            x_desc: "training step",
+            // a validation loss of the same length means both are per epoch
+            x_desc: if h.validation.as_ref().is_some_and(|v| v.len() == n) {
+                "epoch"
+            } else {
+                "training step"
+            },
             y_desc: "loss",
         };
         let mut c = chart(root, &ax)?;

@@ -320,3 +320,32 @@ fn the_gaussian_means_posterior_is_the_conjugate_one() {
     assert!(GaussianMeans::new(0, SetSize::Fixed(3)).is_err());
     assert!(GaussianMeans::new(2, SetSize::PerBatch(5, 4)).is_err());
 }
+
+#[test]
+fn simulating_for_given_parameters_replaces_their_draws() {
+    let sim = gaussian_model();
+    let mut given = abi_sim::Batch::new();
+    let mu = ndarray::array![10.0, -10.0, 0.0, 3.0];
+    given.insert("mu", mu.clone().into_dyn()).unwrap();
+    let out = sim.sample_given(&given, &mut rng(4)).unwrap();
+    assert_eq!(out.f64("mu").unwrap(), &mu.clone().into_dyn());
+    // sigma is still drawn by the prior, and x follows the given means
+    let sigma = out.f64("sigma").unwrap();
+    assert!(sigma.iter().all(|s| (0.5..2.0).contains(s)));
+    let x = out.f64("x").unwrap();
+    let n = out.f64("n").unwrap()[[0]] as usize;
+    assert_eq!(x.shape(), &[4, n]);
+    for i in 0..4 {
+        let mean = x.index_axis(ndarray::Axis(0), i).mean().unwrap();
+        assert!(
+            (mean - mu[i]).abs() < 4.0 * 2.0 / (n as f64).sqrt(),
+            "row {i}: {mean}"
+        );
+    }
+    // deterministic, and the same as sampling when nothing is given for a draw's values
+    assert_eq!(sim.sample_given(&given, &mut rng(4)).unwrap(), out);
+    let e = sim
+        .sample_given(&abi_sim::Batch::new(), &mut rng(4))
+        .unwrap_err();
+    assert!(e.to_string().contains("no rows"), "{e}");
+}
