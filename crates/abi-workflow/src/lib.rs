@@ -3,6 +3,7 @@
 mod error;
 mod files;
 pub mod flat;
+pub mod guides;
 mod variables;
 mod workflow;
 
