@@ -7,10 +7,10 @@
 //! parameter's calibration error exceeds 0.05 or its SBC ECDF leaves its band.
 //!
 //! `cargo run --release --example offline_from_disk` (`-- --quick` for the reduced budget
-//! CI runs). Measured on 2 cores: 40 epochs in 25.6 s, calibration errors 0.043 and 0.014,
-//! both ECDFs inside their bands; BayesFlow's default affine coupling flow reached 0.079 and
-//! 0.025 with an ECDF outside its band at the same budget, so the example uses the spline
-//! flow measured best on two moons.
+//! CI runs). Measured on 2 cores beside a niced build: 40 epochs in 25.6 s, calibration
+//! errors 0.043 and 0.014, both ECDFs inside their bands; the workflow's default affine
+//! coupling flow reached 0.079 and 0.025, one ECDF outside its band, in 63.7 s, so the
+//! example uses the spline flow measured best on two moons.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
