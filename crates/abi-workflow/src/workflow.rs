@@ -75,6 +75,8 @@ pub struct BasicWorkflow<B: Backend> {
     variables: Variables,
     builder: ContinuousApproximatorBuilder,
     approximator: Option<ContinuousApproximator<B>>,
+    /// No inference network was named: one-dimensional parameters get `flow_matching`.
+    default_inference: bool,
     settings: WorkflowSettings,
     device: B::Device,
     rng: ChaCha8Rng,
@@ -157,7 +159,10 @@ impl BasicWorkflowBuilder {
     }
 
     /// The inference network (default: the affine `coupling_flow` without dropout,
-    /// BayesFlow's default). Measured for the default: on 1 800 simulations of a linear
+    /// BayesFlow's default, or `flow_matching` when the inference variables hold one value
+    /// per data set, which coupling flows cannot split; a one-dimensional MAF would be a
+    /// Gaussian in the adapted space: on the beta-binomial model its sds missed the skewed
+    /// posteriors by up to 27 %, flow matching's by at most 9 %). Measured for the default: on 1 800 simulations of a linear
     /// Gaussian model with posterior sd 0.1 (the `abi` command's test) it gave posterior sds
     /// within 35 % of 0.1 after 40 epochs, where a 3-layer `spline_coupling_flow` (64 × 64)
     /// gave 0.23; on two moons from disk (`examples/offline_from_disk.rs`) the spline flow
@@ -226,6 +231,7 @@ impl BasicWorkflowBuilder {
                 s.validation_fraction, s.shards
             )));
         }
+        let default_inference = self.inference_network.is_none();
         let inference = match self.inference_network {
             Some(spec) => spec,
             None => NetworkSpec::new("coupling_flow").set("dropout=0")?,
@@ -251,6 +257,7 @@ impl BasicWorkflowBuilder {
             variables: self.variables,
             builder,
             approximator: None,
+            default_inference,
             rng: ChaCha8Rng::seed_from_u64(self.settings.seed),
             settings: self.settings,
             device: device.clone(),
@@ -278,6 +285,7 @@ impl<B: Backend> BasicWorkflow<B> {
             variables,
             builder: ContinuousApproximatorBuilder::new(approximator.adapter().clone()),
             approximator: Some(approximator),
+            default_inference: false,
             rng: ChaCha8Rng::seed_from_u64(settings.seed),
             settings,
             device,
@@ -357,13 +365,27 @@ impl<B: Backend> BasicWorkflow<B> {
         validation: Option<&Batch>,
     ) -> Result<&History> {
         if self.approximator.is_none() {
-            self.approximator = Some(self.builder.clone().build::<B>(first, &self.device)?);
+            let mut builder = self.builder.clone();
+            if self.default_inference && self.inference_width(first)? == 1 {
+                builder = builder.inference_network("flow_matching");
+            }
+            self.approximator = Some(builder.build::<B>(first, &self.device)?);
         }
         let seed = self.rng.random();
         let cfg = self.train_config(epochs, seed);
         let approximator = self.approximator.as_mut().ok_or_else(untrained)?;
         let mut each = |_: &EpochRecord| ControlFlow::Continue(());
         Ok(approximator.fit_with(data, &cfg, validation, &mut each)?)
+    }
+
+    /// Values per data set of the inference variables in `batch`.
+    fn inference_width(&self, batch: &Batch) -> Result<usize> {
+        let mut width = 0;
+        for key in &self.variables.inference_variables {
+            let shape = batch.get(key)?.shape().to_vec();
+            width += shape.iter().skip(1).product::<usize>();
+        }
+        Ok(width)
     }
 
     /// Trains on fresh simulations: `epochs` × `batches_per_epoch` batches of `batch_size`,

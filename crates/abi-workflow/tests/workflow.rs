@@ -135,3 +135,38 @@ fn missing_names_untrained_use_and_foreign_files_are_errors() {
     let e = BasicWorkflow::<NdArray>::load(dir.path(), &Cpu, None).unwrap_err();
     assert!(e.to_string().contains(WORKFLOW_FILE), "{e}");
 }
+
+#[test]
+fn one_dimensional_parameters_get_a_network_that_can_model_them() {
+    use abi_sim::{Vars, make_simulator};
+    use rand::Rng;
+    let simulator = make_simulator()
+        .then("prior", |_, rng| {
+            Ok(Vars::new().with("theta", rng.random_range(0.0..1.0)))
+        })
+        .then("likelihood", |v, rng| {
+            Ok(Vars::new().with("x", v.scalar("theta")? + rng.random_range(0.0..0.1)))
+        })
+        .expand_scalars(true);
+    let sims = simulator
+        .sample(
+            256,
+            &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(2),
+        )
+        .unwrap();
+    // a coupling flow cannot split one dimension; the default turns to flow matching
+    let mut workflow = BasicWorkflow::builder()
+        .inference_variables(&["theta"])
+        .inference_conditions(&["x"])
+        .quiet()
+        .build::<NdArray>(&Cpu)
+        .unwrap();
+    workflow.fit_offline(&sims, 1, 64).unwrap();
+    let spec = workflow.approximator().unwrap().spec();
+    assert_eq!(
+        spec.inference_network.as_ref().unwrap().name,
+        "flow_matching"
+    );
+    let draws = workflow.sample(20, &sims.slice(0, 3).unwrap()).unwrap();
+    assert_eq!(draws.f64("theta").unwrap().shape(), &[3, 20, 1]);
+}

@@ -111,3 +111,43 @@ fn learns_a_conditional_gaussian() {
     crate::gaussian_fit::train(&maf, &store, 1500, 3e-3, &mut r);
     crate::gaussian_fit::assert_learned("MAF", &maf, 0.1, &mut r);
 }
+
+#[test]
+fn a_one_dimensional_maf_learns_a_mean_nonlinear_in_its_condition() {
+    // x | c ~ N(c², 0.1²): in one dimension only the hidden units (which see the conditions
+    // alone) can make the shift nonlinear in c; the direct path from the conditions is linear
+    use abi_nets::Mode;
+    use abi_tensor::optim::{AdamConfig, LrSchedule, Optimizer};
+    let mut r = rng(11);
+    let store = ParamStore::<NdArray>::new(Cpu);
+    let maf = MafConfig::default()
+        .build(&store.root(), 1, 1, &mut r)
+        .unwrap();
+    let steps = 800;
+    let mut opt = AdamConfig::new(3e-3)
+        .with_schedule(LrSchedule::cosine_with_warmup(3e-3, 30, steps))
+        .build::<NdArray>()
+        .unwrap();
+    for _ in 0..steps {
+        let c = Tensor::<NdArray>::rand_uniform(&[256, 1], -1.5, 1.5, &mut r, &Cpu).unwrap();
+        let z = Tensor::<NdArray>::randn(&[256, 1], &mut r, &Cpu).unwrap();
+        let x = c.mul(&c).unwrap().add(&z.mul_scalar(0.1).unwrap()).unwrap();
+        let loss = maf.loss(&x, Some(&c), Mode::Train, &mut r).unwrap();
+        let grads = loss.backward().unwrap();
+        opt.step(&store.trainable_params(), &grads).unwrap();
+    }
+    for c in [-1.2, 0.0, 1.2] {
+        let ct = Tensor::<NdArray>::from_f64(&[c], &[1, 1], &Cpu).unwrap();
+        let draws = maf
+            .sample(2000, Some(&ct), &mut r)
+            .unwrap()
+            .to_f64_vec()
+            .unwrap();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!(
+            (mean - c * c).abs() < 0.1,
+            "at c = {c}: mean {mean}, expected {}",
+            c * c
+        );
+    }
+}

@@ -92,11 +92,13 @@ impl<B: Backend> Made<B> {
         cfg: &MafConfig,
         rng: &mut impl Rng,
     ) -> Result<Self> {
-        // degrees: inputs 1..=dim, conditions 0, hidden cycle through 1..dim−1, outputs 1..=dim
+        // degrees: inputs 1..=dim, conditions 0, hidden cycle through 1..dim−1, outputs 1..=dim;
+        // in one dimension the hidden units have degree 0: they see the conditions only
         let mut in_degrees: Vec<usize> = (1..=dim).collect();
         in_degrees.extend(std::iter::repeat_n(0, cond));
-        let hidden_degrees: Vec<usize> =
-            (0..cfg.hidden).map(|k| 1 + k % (dim - 1).max(1)).collect();
+        let hidden_degrees: Vec<usize> = (0..cfg.hidden)
+            .map(|k| if dim == 1 { 0 } else { 1 + k % (dim - 1) })
+            .collect();
         let mut layers = Vec::new();
         let mut prev = in_degrees;
         for l in 0..cfg.hidden_layers {
