@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod diagnostics;
 mod error;
 mod files;
 pub mod flat;
