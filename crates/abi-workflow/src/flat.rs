@@ -52,7 +52,8 @@ pub fn draws(draws: &Batch, keys: &[String]) -> Result<Array3<f64>> {
         .map_err(|e| WorkflowError::Config(format!("draws of {keys:?}: {e}")))
 }
 
-fn column_names(key: &str, width: usize) -> Vec<String> {
+/// `key` for a width of 1, else `key[0]`, `key[1]`, ….
+pub(crate) fn column_names(key: &str, width: usize) -> Vec<String> {
     if width == 1 {
         vec![key.to_string()]
     } else {

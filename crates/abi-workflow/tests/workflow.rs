@@ -170,3 +170,66 @@ fn one_dimensional_parameters_get_a_network_that_can_model_them() {
     let draws = workflow.sample(20, &sims.slice(0, 3).unwrap()).unwrap();
     assert_eq!(draws.f64("theta").unwrap().shape(), &[3, 20, 1]);
 }
+
+#[test]
+fn estimates_follow_the_analytic_posterior_and_misspecified_data_are_flagged() {
+    let model = GaussianMeans::new(2, SetSize::Fixed(10)).unwrap();
+    let mut workflow = BasicWorkflow::builder()
+        .simulator(Arc::new(model.simulator()))
+        .inference_variables(&["mu"])
+        .summary_variables(&["x"])
+        .summary_mmd(1.0)
+        .seed(5)
+        .quiet()
+        .build::<NdArray>(&Cpu)
+        .unwrap();
+    workflow.fit_online(5, 150, 32).unwrap();
+
+    let test = workflow.simulate(100).unwrap();
+    let estimates = workflow.estimate(&test, 400).unwrap();
+    assert_eq!(estimates.draws, 400);
+    assert_eq!(estimates.means().shape(), &[100, 2]);
+    let x = test.f64("x").unwrap();
+    let (mut sq, mut sd_ratio) = (0.0, 0.0);
+    for s in 0..100 {
+        let xs = x.index_axis(ndarray::Axis(0), s);
+        let xs = xs.into_dimensionality::<ndarray::Ix2>().unwrap();
+        let (mean, var) = model.posterior(xs).unwrap();
+        for (j, exact) in mean.iter().enumerate() {
+            let e = estimates.get(&format!("mu[{j}]")).unwrap();
+            sq += (e.mean[s] - exact).powi(2) / var;
+            sd_ratio += e.sd[s] / var.sqrt();
+            assert!(e.lower[s] < e.median[s] && e.median[s] < e.upper[s]);
+            // a central 90 % interval of a near-normal posterior spans about 3.29 sd
+            let width = (e.upper[s] - e.lower[s]) / e.sd[s];
+            assert!((2.8..3.8).contains(&width), "interval of {width} sd");
+        }
+    }
+    let (rmse, sd_ratio) = ((sq / 200.0).sqrt(), sd_ratio / 200.0);
+    assert!(rmse < 0.3, "posterior means {rmse} posterior sd off");
+    assert!(
+        (sd_ratio - 1.0).abs() < 0.15,
+        "posterior sd ratio {sd_ratio}"
+    );
+    assert!(workflow.estimate(&test, 1).is_err());
+
+    let summaries = workflow.summarize(&test).unwrap();
+    assert_eq!(summaries.nrows(), 100);
+    let fitting = workflow.simulate(20).unwrap();
+    let typical = workflow.misspecification_test(&fitting, 500, 200).unwrap();
+    // noise four times as wide as the model's: unlike anything it simulates
+    let mut wide = workflow.simulate(20).unwrap();
+    let x = wide.f64("x").unwrap().mapv(|v| 4.0 * v);
+    wide.set("x", x).unwrap();
+    let flagged = workflow.misspecification_test(&wide, 500, 200).unwrap();
+    assert!(
+        typical.p_value > 0.05,
+        "well-specified p = {}",
+        typical.p_value
+    );
+    assert!(
+        flagged.p_value < 0.01,
+        "misspecified p = {}",
+        flagged.p_value
+    );
+}
