@@ -10,6 +10,7 @@ mod pairs;
 mod panel;
 mod predictive;
 mod recovery;
+mod sensitivity;
 mod style;
 
 pub use calibration::{plot_calibration_ecdf, plot_coverage, plot_rank_histogram, plot_tarp};
@@ -18,3 +19,4 @@ pub use model_comparison::{plot_confusion_matrix, plot_mc_calibration};
 pub use pairs::{PairsOptions, plot_latent, plot_pairs};
 pub use predictive::{PredictiveCheck, plot_mmd_test, plot_posterior_predictive};
 pub use recovery::{plot_recovery, plot_z_score_contraction};
+pub use sensitivity::{Band, plot_sensitivity};

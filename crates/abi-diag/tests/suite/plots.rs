@@ -2,9 +2,9 @@
 
 use crate::common::{Distortion, gaussian_posterior, gaussian_sample, normal};
 use abi_diag::plot::{
-    LossHistory, PairsOptions, PredictiveCheck, plot_calibration_ecdf, plot_confusion_matrix,
+    Band, LossHistory, PairsOptions, PredictiveCheck, plot_calibration_ecdf, plot_confusion_matrix,
     plot_coverage, plot_latent, plot_loss, plot_mc_calibration, plot_mmd_test, plot_pairs,
-    plot_posterior_predictive, plot_rank_histogram, plot_recovery, plot_tarp,
+    plot_posterior_predictive, plot_rank_histogram, plot_recovery, plot_sensitivity, plot_tarp,
     plot_z_score_contraction,
 };
 use abi_diag::{
@@ -139,6 +139,42 @@ fn every_plot_renders_to_png_and_svg() {
         y_label: "y(t)",
     };
     both(&dir, "ppc", |p| plot_posterior_predictive(p, &ppc));
+    // prior sensitivity of a shrinking normal mean, against its analytic posterior
+    let grid: Vec<f64> = (1..=12).map(|k| 0.25 * k as f64).collect();
+    let band = |name: &str, wobble: f64| {
+        let center: Vec<f64> = grid.iter().map(|t| 1.5 * t * t / (t * t + 0.1)).collect();
+        let sd: Vec<f64> = grid
+            .iter()
+            .map(|t| (t * t / (1.0 + 10.0 * t * t)).sqrt())
+            .collect();
+        Band {
+            name: name.into(),
+            lower: center
+                .iter()
+                .zip(&sd)
+                .map(|(c, s)| c - 1.645 * s - wobble)
+                .collect(),
+            upper: center
+                .iter()
+                .zip(&sd)
+                .map(|(c, s)| c + 1.645 * s + wobble)
+                .collect(),
+            center: center.iter().map(|c| c + wobble).collect(),
+        }
+    };
+    let estimated = [band("mu[0]", 0.02), band("mu[1]", -0.01)];
+    let exact = [band("mu[0]", 0.0), band("mu[1]", 0.0)];
+    both(&dir, "sensitivity", |p| {
+        plot_sensitivity(p, "prior sd tau", &grid, &estimated, Some(&exact), 0.9)
+    });
+    let short = [Band {
+        center: vec![0.0],
+        ..band("mu[0]", 0.0)
+    }];
+    assert!(matches!(
+        plot_sensitivity(dir.join("bad.png"), "tau", &grid, &short, None, 0.9),
+        Err(DiagError::Input { .. })
+    ));
     // names reach the SVG text
     let svg = std::fs::read_to_string(dir.join("recovery.svg")).unwrap();
     assert!(svg.contains("true beta") && svg.contains("estimated a long name"));
