@@ -86,13 +86,14 @@ fn default_workspace(cargo: &str) -> Result<(), String> {
 }
 
 /// The examples CI runs with `--quick`, and further arguments of each.
-const CHECKED_EXAMPLES: [(&str, &[&str]); 5] = [
+const CHECKED_EXAMPLES: [(&str, &[&str]); 6] = [
     // with four parameters each tested at 95 %, seed 0 fails the ECDF check at this budget
     ("quickstart", &["--seed", "1"]),
     ("linear_gaussian_amortized", &[]),
     ("offline_from_disk", &[]),
     ("variable_n", &[]),
     ("prior_sensitivity", &[]),
+    ("time_series", &[]),
 ];
 
 fn libtorch_part(cargo: &str) -> Result<(), String> {

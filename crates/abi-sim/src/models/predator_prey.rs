@@ -54,31 +54,81 @@ impl PredatorPrey {
         make_vectorized(move |batch, rng| model.draw(batch, rng))
     }
 
-    fn draw(&self, batch: usize, rng: &mut dyn RngCore) -> Result<Batch> {
+    /// The observation times, equally spaced over 20 time units.
+    pub fn times(&self) -> Vec<f64> {
         let t = self.points;
-        let times: Vec<f64> = (0..t).map(|k| 20.0 * k as f64 / (t - 1) as f64).collect();
+        (0..t).map(|k| 20.0 * k as f64 / (t - 1) as f64).collect()
+    }
+
+    /// Simulates one noisy trajectory per row of the given `theta` `(rows, 4)` (posterior
+    /// draws, for a posterior predictive check): `theta` and `x` as from the simulator.
+    ///
+    /// ```
+    /// use abi_sim::models::PredatorPrey;
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// let model = PredatorPrey::new(20)?;
+    /// let theta = ndarray::array![[0.9, 0.05, 0.9, 0.05], [1.1, 0.04, 0.8, 0.06]];
+    /// let batch = model.simulate_given(theta.view(), &mut rng)?;
+    /// assert_eq!(batch.f64("x")?.shape(), [2, 20, 2]);
+    /// assert!(model.simulate_given(ndarray::array![[1.0, -0.1, 1.0, 0.1]].view(), &mut rng).is_err());
+    /// # Ok::<(), abi_sim::SimError>(())
+    /// ```
+    pub fn simulate_given(
+        &self,
+        theta: ndarray::ArrayView2<'_, f64>,
+        rng: &mut dyn RngCore,
+    ) -> Result<Batch> {
+        if theta.ncols() != 4 || theta.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(SimError::invalid(
+                "PredatorPrey::simulate_given",
+                format!(
+                    "theta must be (rows, 4) with positive finite rates, got shape {:?}",
+                    theta.shape()
+                ),
+            ));
+        }
+        let times = self.times();
+        let mut x = Vec::with_capacity(theta.nrows() * self.points * 2);
+        for row in theta.rows() {
+            self.observe(&row.to_vec(), &times, &mut x, rng);
+        }
+        self.batch(theta.iter().copied().collect(), x)
+    }
+
+    /// Appends the noisy observations of the trajectory of `p` at `times` to `x`.
+    fn observe(&self, p: &[f64], times: &[f64], x: &mut Vec<f64>, rng: &mut dyn RngCore) {
+        for s in &lotka_volterra_states(p, times) {
+            for &v in s {
+                // a state that escaped to infinity (or NaN) reads as the ceiling
+                let v = if v.is_finite() {
+                    v.clamp(1e-10, 1e4)
+                } else {
+                    1e4
+                };
+                let noise: f64 = rng.sample(StandardNormal);
+                x.push((v.ln() + 0.1 * noise).exp());
+            }
+        }
+    }
+
+    fn draw(&self, batch: usize, rng: &mut dyn RngCore) -> Result<Batch> {
+        let times = self.times();
         let mut theta = Vec::with_capacity(batch * 4);
-        let mut x = Vec::with_capacity(batch * t * 2);
+        let mut x = Vec::with_capacity(batch * self.points * 2);
         for _ in 0..batch {
             let p: Vec<f64> = LOG_MEANS
                 .iter()
                 .map(|m| (m + LOG_SD * rng.sample::<f64, _>(StandardNormal)).exp())
                 .collect();
-            let states = lotka_volterra_states(&p, &times);
-            for s in &states {
-                for &v in s {
-                    // a state that escaped to infinity (or NaN) reads as the ceiling
-                    let v = if v.is_finite() {
-                        v.clamp(1e-10, 1e4)
-                    } else {
-                        1e4
-                    };
-                    let noise: f64 = rng.sample(StandardNormal);
-                    x.push((v.ln() + 0.1 * noise).exp());
-                }
-            }
+            self.observe(&p, &times, &mut x, rng);
             theta.extend(p);
         }
+        self.batch(theta, x)
+    }
+
+    fn batch(&self, theta: Vec<f64>, x: Vec<f64>) -> Result<Batch> {
+        let (batch, t) = (theta.len() / 4, self.points);
         let array = |shape: &[usize], v: Vec<f64>| {
             ArrayD::from_shape_vec(IxDyn(shape), v)
                 .map_err(|e| SimError::invalid("PredatorPrey", e.to_string()))
@@ -87,5 +137,45 @@ impl PredatorPrey {
         out.insert("theta", array(&[batch, 4], theta)?)?;
         out.insert("x", array(&[batch, t, 2], x)?)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Simulator;
+    use rand::SeedableRng;
+
+    #[test]
+    fn given_parameters_reproduce_the_simulators_trajectories_up_to_the_noise() {
+        let model = PredatorPrey::new(30).unwrap_or_else(|e| panic!("{e}"));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let sims = model
+            .simulator()
+            .sample(20, &mut rng)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let theta = sims.f64("theta").unwrap_or_else(|e| panic!("{e}"));
+        let theta = theta
+            .view()
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let again = model
+            .simulate_given(theta, &mut rng)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            again.f64("theta").unwrap_or_else(|e| panic!("{e}")),
+            sims.f64("theta").unwrap_or_else(|e| panic!("{e}"))
+        );
+        let (a, b) = (
+            sims.f64("x").unwrap_or_else(|e| panic!("{e}")),
+            again.f64("x").unwrap_or_else(|e| panic!("{e}")),
+        );
+        // two draws of log-normal noise of sd 0.1 around one trajectory: log differences of sd 0.14
+        let d: Vec<f64> = a.iter().zip(b.iter()).map(|(u, v)| (u / v).ln()).collect();
+        let sd = (d.iter().map(|v| v * v).sum::<f64>() / d.len() as f64).sqrt();
+        assert!(
+            (sd - 0.1 * 2f64.sqrt()).abs() < 0.02,
+            "log differences of sd {sd}"
+        );
     }
 }
