@@ -86,7 +86,7 @@ fn default_workspace(cargo: &str) -> Result<(), String> {
 }
 
 /// The examples CI runs with `--quick`, and further arguments of each.
-const CHECKED_EXAMPLES: [(&str, &[&str]); 7] = [
+const CHECKED_EXAMPLES: [(&str, &[&str]); 8] = [
     // with four parameters each tested at 95 %, seed 0 fails the ECDF check at this budget
     ("quickstart", &["--seed", "1"]),
     ("linear_gaussian_amortized", &[]),
@@ -95,6 +95,7 @@ const CHECKED_EXAMPLES: [(&str, &[&str]); 7] = [
     ("prior_sensitivity", &[]),
     ("time_series", &[]),
     ("misspecification", &[]),
+    ("model_comparison", &[]),
 ];
 
 fn libtorch_part(cargo: &str) -> Result<(), String> {
