@@ -110,6 +110,13 @@ impl BasicWorkflowBuilder {
         self
     }
 
+    /// Early stopping after `epochs` epochs without a better validation loss, restoring the
+    /// best weights (sbi stops after 20; BayesFlow trains every epoch, the default here).
+    pub fn patience(mut self, epochs: usize) -> Self {
+        self.settings.patience = Some(epochs);
+        self
+    }
+
     /// Training and sampling settings.
     pub fn settings(mut self, settings: WorkflowSettings) -> Self {
         self.settings = settings;
@@ -160,6 +167,11 @@ impl BasicWorkflowBuilder {
                 "the validation fraction must be in [0, 1) and the shards positive, got {} and {}",
                 s.validation_fraction, s.shards
             )));
+        }
+        if s.patience == Some(0) {
+            return Err(WorkflowError::Config(
+                "the early-stopping patience must be at least one epoch".into(),
+            ));
         }
         let default_inference = self.inference_network.is_none();
         let inference = match self.inference_network {

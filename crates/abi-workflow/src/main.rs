@@ -19,7 +19,8 @@ use std::path::PathBuf;
   abi simulate two_moons --n 20000 --out sims/ --shard 0/4
   abi train train.toml
   abi sample model/ --data observed.npz --n 10000 --out draws.npz
-  abi diagnose model/ --out report/"
+  abi diagnose model/ --out report/
+  abi bench two_moons slcp --simulations 10000"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,6 +111,44 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Neural posterior estimation on benchmark tasks, scored by C2ST against MCMC
+    /// references, with training time and sampling speed (JSON cells and `results.md`).
+    #[command(after_help = "Examples:
+  abi bench two_moons --simulations 10000
+  abi bench gaussian_linear two_moons slcp --simulations 1000,10000,100000 --observations 10
+  # resumable: finished cells in --out are kept unless --force")]
+    Bench {
+        /// Tasks (`abi tasks`); those without a tractable likelihood get no C2ST.
+        #[arg(required = true)]
+        tasks: Vec<String>,
+        /// Simulation budgets, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000")]
+        simulations: Vec<usize>,
+        /// Observations per cell.
+        #[arg(long, default_value_t = 5)]
+        observations: usize,
+        /// Posterior and reference draws per observation.
+        #[arg(long, default_value_t = 10_000)]
+        draws: usize,
+        /// The inference network: a registry name or a JSON spec.
+        #[arg(long, default_value = cli::bench::DEFAULT_NETWORK)]
+        network: String,
+        /// Most epochs (early stopping after 20 without improvement).
+        #[arg(long, default_value_t = 120)]
+        epochs: usize,
+        /// The folder of the results.
+        #[arg(long, default_value = "target/abi/bench")]
+        out: PathBuf,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Rerun cells already in the folder.
+        #[arg(long)]
+        force: bool,
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -146,6 +185,29 @@ fn main() -> std::process::ExitCode {
             draws,
             seed,
         } => cli::diagnose::run(&model, &out, data.as_deref(), data_sets, draws, seed),
+        Command::Bench {
+            tasks,
+            simulations,
+            observations,
+            draws,
+            network,
+            epochs,
+            out,
+            seed,
+            force,
+            quiet,
+        } => cli::bench::run(&cli::bench::BenchOptions {
+            tasks,
+            simulations,
+            observations,
+            draws,
+            network,
+            epochs,
+            out,
+            seed,
+            force,
+            progress: !quiet,
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

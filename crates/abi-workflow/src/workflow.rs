@@ -35,6 +35,10 @@ pub struct WorkflowSettings {
     pub seed: u64,
     /// Progress bars for training and sampling.
     pub progress: bool,
+    /// Early stopping: end training after this many epochs without a better validation loss
+    /// and restore the best weights (`None`, the default: train every epoch).
+    #[serde(default)]
+    pub patience: Option<usize>,
 }
 
 impl Default for WorkflowSettings {
@@ -46,6 +50,7 @@ impl Default for WorkflowSettings {
             shards: 2,
             seed: 0,
             progress: true,
+            patience: None,
         }
     }
 }
@@ -164,7 +169,7 @@ impl<B: Backend> BasicWorkflow<B> {
     fn train_config(&self, epochs: usize, seed: u64) -> TrainConfig {
         let cfg = TrainConfig::new(epochs)
             .learning_rate(self.settings.learning_rate)
-            .patience(None)
+            .patience(self.settings.patience)
             .shards(self.settings.shards)
             .seed(seed);
         if self.settings.progress {

@@ -221,3 +221,49 @@ fn errors_name_the_file_the_key_and_the_line() {
     let (success, text) = abi(&["--help"]);
     assert!(success && text.contains("abi simulate two_moons"), "{text}");
 }
+
+#[test]
+fn bench_scores_a_task_against_its_reference_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bench");
+    let args = [
+        "bench",
+        "gaussian_linear",
+        "--simulations",
+        "2000",
+        "--observations",
+        "2",
+        "--draws",
+        "1000",
+        "--epochs",
+        "30",
+        "--out",
+        s(&out),
+        "--quiet",
+    ];
+    let text = ok(&args);
+    assert!(text.contains("mean C2ST"), "{text}");
+    let cell: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("gaussian_linear-2000.json")).unwrap(),
+    )
+    .unwrap();
+    let c2st: Vec<f64> = cell["c2st"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(c2st.len(), 2);
+    // a trained NPE on the Gaussian task is close to its posterior; a network that ignored
+    // the data would score near 1
+    for c in &c2st {
+        assert!((0.45..0.75).contains(c), "C2ST {c}");
+    }
+    assert!(cell["draws_per_second"].as_f64().unwrap() > 0.0);
+    let table = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(table.contains("| gaussian_linear | 2000 |"), "{table}");
+    // a second run keeps the finished cell
+    assert!(ok(&args).contains("kept"));
+    let (success, text) = abi(&["bench", "three_moons", "--out", s(&out)]);
+    assert!(!success && text.contains("three_moons"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! The `abi` subcommands, one file each.
 
+pub mod bench;
 pub mod config;
 pub mod diagnose;
 pub mod sample;
