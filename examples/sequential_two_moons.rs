@@ -80,10 +80,15 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         Ok(abi_diag::c2st(theta.view(), exact.view(), args.seed)?)
     };
     let build = |sims: &Batch| {
-        ContinuousApproximatorBuilder::new(abi_examples::task_adapter(false))
-            .inference_network(network.clone())
-            .seed(args.seed)
-            .build::<NdArray>(sims, &Cpu)
+        ContinuousApproximatorBuilder::new(
+            abi_adapter::Adapter::new()
+                .standardize(&["theta", "x"])
+                .rename("theta", "inference_variables")
+                .rename("x", "inference_conditions"),
+        )
+        .inference_network(network.clone())
+        .seed(args.seed)
+        .build::<NdArray>(sims, &Cpu)
     };
 
     // one round of prior simulations

@@ -161,22 +161,20 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let n = 10_000;
     let sims = match args.method {
         Method::Snle => Batch::new(),
-        _ => abi_examples::simulate_task(&task, args.train.simulations, &mut rng)?,
+        _ => simulate_task(&task, args.train.simulations, &mut rng)?,
     };
     let theta = match args.method {
         Method::Snle => snle_draws(&task, args, n, &mut rng)?,
         Method::Npe => npe_draws(&task, &sims, args, n, &mut rng)?,
         Method::Nle => {
-            let mut builder =
-                LikelihoodApproximatorBuilder::new(abi_examples::task_adapter(true), &["theta"]);
+            let mut builder = LikelihoodApproximatorBuilder::new(task_adapter(true), &["theta"]);
             if args.network_given {
                 builder = builder.inference_network(args.train.network_spec::<NdArray>()?);
             }
             mcmc_draws(builder, &task, &sims, args, n, &mut rng)?
         }
         Method::Nre => {
-            let builder =
-                RatioApproximatorBuilder::new(abi_examples::task_adapter(false), &["theta"]);
+            let builder = RatioApproximatorBuilder::new(task_adapter(false), &["theta"]);
             mcmc_draws(builder, &task, &sims, args, n, &mut rng)?
         }
     };
@@ -228,7 +226,7 @@ fn npe_draws(
     n: usize,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> Result<Vec<Array2<f64>>, Box<dyn std::error::Error>> {
-    let approx = abi_examples::train_npe::<NdArray>(sims, &args.train, &Cpu)?;
+    let approx = train_npe::<NdArray>(sims, &args.train, &Cpu)?;
     let within_prior = SampleOptions::default()
         .quiet()
         .within("theta", task.prior().clone());
@@ -261,11 +259,11 @@ fn mcmc_draws<K: PairKind + PosteriorByMcmc>(
     n: usize,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> Result<Vec<Array2<f64>>, Box<dyn std::error::Error>> {
-    let (training, validation) = abi_examples::split_validation(sims)?;
+    let (training, validation) = split_validation(sims)?;
     let mut approx = builder
         .seed(args.train.seed)
         .build::<NdArray>(&training, &Cpu)?;
-    abi_examples::fit_reporting(training, &validation, &args.train, &mut |d, cfg, v, cb| {
+    fit_reporting(training, &validation, &args.train, &mut |d, cfg, v, cb| {
         approx.fit_with(d, cfg, Some(v), cb).cloned()
     })?;
     let options = final_mcmc(args.chains);
@@ -336,8 +334,7 @@ fn snle_draws(
             let t = Instant::now();
             let observation = obs.slice(o, o + 1)?;
             let first = abi_sim::simulate(&simulator, per_round, 1_000, rng, false)?;
-            let mut builder =
-                LikelihoodApproximatorBuilder::new(abi_examples::task_adapter(true), &["theta"]);
+            let mut builder = LikelihoodApproximatorBuilder::new(task_adapter(true), &["theta"]);
             if args.network_given {
                 builder = builder.inference_network(args.train.network_spec::<NdArray>()?);
             }
@@ -362,4 +359,117 @@ fn snle_draws(
             report_mcmc(o, n, t, &posterior)
         })
         .collect()
+}
+
+/// The examples' validation split: the first tenth of the simulations, and the rest for
+/// training.
+fn split_validation(
+    sims: &abi_sim::Batch,
+) -> Result<(abi_sim::Batch, abi_sim::Batch), Box<dyn std::error::Error>> {
+    let rows = sims.batch_size().ok_or("no simulations")?;
+    let n_val = rows / 10;
+    Ok((sims.slice(n_val, rows)?, sims.slice(0, n_val)?))
+}
+
+/// The standardising adapter of a benchmark task with entries `theta` and `x`: `theta` to
+/// `inference_variables` and `x` to `inference_conditions`, or the other way round for a
+/// likelihood (`data_as_variables`).
+fn task_adapter(data_as_variables: bool) -> abi_adapter::Adapter {
+    let (variables, conditions) = if data_as_variables {
+        ("x", "theta")
+    } else {
+        ("theta", "x")
+    };
+    abi_adapter::Adapter::new()
+        .standardize(&["theta", "x"])
+        .rename(variables, "inference_variables")
+        .rename(conditions, "inference_conditions")
+}
+
+/// The signature of an approximator's `fit_with`, for [`fit_reporting`].
+type FitWith<'a> = dyn FnMut(
+        &mut abi_approx::dataset::OfflineDataset,
+        &abi_approx::TrainConfig,
+        &abi_sim::Batch,
+        &mut dyn abi_approx::Callback,
+    ) -> abi_approx::Result<abi_approx::History>
+    + 'a;
+
+/// Trains through `fit` (an approximator's `fit_with`) on `training` with the flags'
+/// settings and early stopping on `validation`, printing a line every 10 epochs and a summary
+/// with the training time; returns the history.
+fn fit_reporting(
+    training: abi_sim::Batch,
+    validation: &abi_sim::Batch,
+    settings: &abi_examples::TrainArgs,
+    fit: &mut FitWith<'_>,
+) -> Result<abi_approx::History, Box<dyn std::error::Error>> {
+    let cfg = abi_approx::TrainConfig::new(settings.epochs)
+        .learning_rate(settings.learning_rate)
+        .patience(Some(settings.patience))
+        .seed(settings.seed);
+    let t = std::time::Instant::now();
+    let mut data =
+        abi_approx::dataset::OfflineDataset::new(training, settings.batch_size, settings.seed)?;
+    let mut report = |r: &abi_approx::EpochRecord| {
+        if r.epoch % 10 == 0 {
+            let val = r.val_loss.unwrap_or(f64::NAN);
+            println!(
+                "  epoch {:>3}: loss {:.4}, validation {val:.4}",
+                r.epoch, r.loss
+            );
+        }
+        std::ops::ControlFlow::Continue(())
+    };
+    let history = fit(&mut data, &cfg, validation, &mut report)?;
+    let best = history
+        .val_losses()
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    println!(
+        "trained {} epochs ({}) in {:.2} s; best validation loss {best:.4} at epoch {}",
+        history.len(),
+        if history.stopped_early {
+            "early stopping"
+        } else {
+            "all epochs"
+        },
+        t.elapsed().as_secs_f64(),
+        history.best_epoch.unwrap_or(0)
+    );
+    Ok(history)
+}
+
+/// Neural posterior estimation on simulations with entries `theta` and `x`: holds the first
+/// tenth out for validation, standardises both, builds the approximator with the network of
+/// `settings` (see [`abi_examples::TrainArgs::network_spec`]), trains it with [`fit_reporting`] and returns
+/// it.
+fn train_npe<B: abi_tensor::Backend>(
+    sims: &abi_sim::Batch,
+    settings: &abi_examples::TrainArgs,
+    device: &B::Device,
+) -> Result<abi_approx::ContinuousApproximator<B>, Box<dyn std::error::Error>> {
+    let (training, validation) = split_validation(sims)?;
+    let mut approx = abi_approx::ContinuousApproximatorBuilder::new(task_adapter(false))
+        .inference_network(settings.network_spec::<B>()?)
+        .seed(settings.seed)
+        .build::<B>(&training, device)?;
+    fit_reporting(training, &validation, settings, &mut |d, cfg, v, cb| {
+        approx.fit_with(d, cfg, Some(v), cb).cloned()
+    })?;
+    Ok(approx)
+}
+
+/// `n` simulations of a benchmark task in batches of 1 000 on all cores, with the time taken
+/// printed.
+fn simulate_task<T: abi_sim::benchmarks::BenchmarkTask + Clone + 'static>(
+    task: &T,
+    n: usize,
+    rng: &mut impl rand::RngCore,
+) -> Result<abi_sim::Batch, Box<dyn std::error::Error>> {
+    let t = std::time::Instant::now();
+    let sims = abi_sim::simulate(&task.clone().simulator(), n, 1_000, rng, true)?;
+    println!("simulated {n} draws in {:.3} s", t.elapsed().as_secs_f64());
+    Ok(sims)
 }
