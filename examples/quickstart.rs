@@ -8,7 +8,7 @@
 //!
 //! `cargo run --release --example quickstart` (`-- --quick` for the reduced budget CI runs,
 //! `-- --help` for the options). At the full budget (8 epochs × 500 batches × 32) it took
-//! 86 s on 2 cores, RMSE 0.139 against an exact posterior sd of 0.140, all four ECDFs inside
+//! 56.8 s on 2 cores, RMSE 0.140 against an exact posterior sd of 0.140, all four ECDFs inside
 //! their bands. With four parameters each tested at 95 %, a seed can fail the ECDF check by
 //! chance even for an exact posterior; at the reduced budget seeds 0 and 2 failed it for
 //! `mu[3]` and seed 1, which CI runs, passed.
