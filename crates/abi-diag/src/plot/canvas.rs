@@ -29,7 +29,7 @@ pub(crate) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn;
 }
 
-/// Writes `fig` to `path`: PNG for `.png`, SVG for `.svg`.
+/// Writes `fig` to `path` (creating its folder): PNG for `.png`, SVG for `.svg`.
 pub(crate) fn save<F: Figure>(fig: &F, path: &Path) -> Result<()> {
     let fail = |reason: String| DiagError::Plot {
         plot: F::NAME,
@@ -41,6 +41,10 @@ pub(crate) fn save<F: Figure>(fig: &F, path: &Path) -> Result<()> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    // a plot into a folder that does not exist yet creates it
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create its folder: {e}")))?;
+    }
     let size = fig.size();
     let drawn = match ext.as_deref() {
         Some("png") => {

@@ -175,6 +175,10 @@ fn every_plot_renders_to_png_and_svg() {
         plot_sensitivity(dir.join("bad.png"), "tau", &grid, &short, None, 0.9),
         Err(DiagError::Input { .. })
     ));
+    // a plot into a folder that does not exist yet creates it
+    let nested = dir.join("new").join("folder").join("recovery.png");
+    plot_recovery(&nested, &s, &NAMES, 0.95).unwrap();
+    assert!(nested.exists());
     // names reach the SVG text
     let svg = std::fs::read_to_string(dir.join("recovery.svg")).unwrap();
     assert!(svg.contains("true beta") && svg.contains("estimated a long name"));
