@@ -408,7 +408,6 @@ fn fit_reporting(
         .learning_rate(settings.learning_rate)
         .patience(Some(settings.patience))
         .seed(settings.seed);
-    let t = std::time::Instant::now();
     let mut data =
         abi_approx::dataset::OfflineDataset::new(training, settings.batch_size, settings.seed)?;
     let mut report = |r: &abi_approx::EpochRecord| {
@@ -422,22 +421,7 @@ fn fit_reporting(
         std::ops::ControlFlow::Continue(())
     };
     let history = fit(&mut data, &cfg, validation, &mut report)?;
-    let best = history
-        .val_losses()
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    println!(
-        "trained {} epochs ({}) in {:.2} s; best validation loss {best:.4} at epoch {}",
-        history.len(),
-        if history.stopped_early {
-            "early stopping"
-        } else {
-            "all epochs"
-        },
-        t.elapsed().as_secs_f64(),
-        history.best_epoch.unwrap_or(0)
-    );
+    println!("trained {history}");
     Ok(history)
 }
 

@@ -113,24 +113,8 @@ fn run<B: Backend>(args: &Args, device: B::Device) -> Result<(), Box<dyn std::er
         .patience(train.patience)
         .seed(train.seed)
         .build::<B>(&device)?;
-    let t = Instant::now();
     let history = workflow.fit_offline(&sims, train.epochs, train.batch_size)?;
-    println!(
-        "trained {} epochs ({}) in {:.2} s; best validation loss {:.4} at epoch {}",
-        history.len(),
-        if history.stopped_early {
-            "early stopping"
-        } else {
-            "all epochs"
-        },
-        t.elapsed().as_secs_f64(),
-        history
-            .val_losses()
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min),
-        history.best_epoch.unwrap_or(0)
-    );
+    println!("trained {history}");
     let approx = workflow.approximator()?;
 
     // the five benchmark observations in one batched call: the trained network is amortized

@@ -86,7 +86,7 @@ fn default_workspace(cargo: &str) -> Result<(), String> {
 }
 
 /// The examples CI runs with `--quick`, and further arguments of each.
-const CHECKED_EXAMPLES: [(&str, &[&str]); 9] = [
+const CHECKED_EXAMPLES: [(&str, &[&str]); 10] = [
     // with four parameters each tested at 95 %, seed 0 fails the ECDF check at this budget
     ("quickstart", &["--seed", "1"]),
     ("linear_gaussian_amortized", &[]),
@@ -97,6 +97,7 @@ const CHECKED_EXAMPLES: [(&str, &[&str]); 9] = [
     ("misspecification", &[]),
     ("model_comparison", &[]),
     ("likelihood_estimation", &[]),
+    ("beta_binomial", &[]),
 ];
 
 fn libtorch_part(cargo: &str) -> Result<(), String> {

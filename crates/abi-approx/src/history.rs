@@ -55,4 +55,52 @@ impl History {
     pub fn seconds(&self) -> f64 {
         self.epochs.iter().map(|e| e.seconds).sum()
     }
+
+    /// The lowest validation loss and its epoch, when any epoch was validated.
+    pub fn best_validation(&self) -> Option<(usize, f64)> {
+        self.epochs
+            .iter()
+            .filter_map(|e| e.val_loss.map(|v| (e.epoch, v)))
+            .fold(None, |best, (epoch, v)| match best {
+                Some((_, b)) if b <= v => best,
+                _ => Some((epoch, v)),
+            })
+    }
+}
+
+/// One line: epochs, how training ended, seconds and the best validation loss.
+///
+/// ```
+/// use abi_approx::{EpochRecord, History};
+/// let record = |epoch, val| EpochRecord {
+///     epoch,
+///     loss: 1.0,
+///     val_loss: Some(val),
+///     learning_rate: 1e-3,
+///     seconds: 0.5,
+/// };
+/// let history = History { epochs: vec![record(0, 2.0), record(1, 1.5)], ..History::default() };
+/// assert_eq!(
+///     history.to_string(),
+///     "2 epochs (all epochs) in 1.00 s; best validation loss 1.5000 at epoch 1"
+/// );
+/// ```
+impl std::fmt::Display for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ending = if self.stopped_early {
+            "early stopping"
+        } else {
+            "all epochs"
+        };
+        write!(
+            f,
+            "{} epochs ({ending}) in {:.2} s",
+            self.len(),
+            self.seconds()
+        )?;
+        match self.best_validation() {
+            Some((epoch, loss)) => write!(f, "; best validation loss {loss:.4} at epoch {epoch}"),
+            None => write!(f, "; no validation"),
+        }
+    }
 }
