@@ -42,7 +42,8 @@ pub enum ApproxError {
         /// what was expected
         expected: String,
     },
-    /// Data for a role holds NaN or infinity.
+    /// Data for a role holds NaN or infinity. During training `row` is the row of the data
+    /// set when the dataset knows it (offline and disk data), elsewhere the row of the batch.
     #[error("`{role}` holds {value} in row {row}; clean the simulations or use a NonFinitePolicy")]
     NonFiniteData {
         /// the role
@@ -52,21 +53,31 @@ pub enum ApproxError {
         /// the value
         value: f64,
     },
-    /// The loss became NaN or infinite; the best weights so far were kept.
+    /// Training met as many bad steps in a row as its [`FaultPolicy`](crate::train::FaultPolicy)
+    /// allows (non-finite or exploding loss or gradient). The bad steps were skipped, so the
+    /// weights are those of the last good step; the approximator keeps the history of the
+    /// epochs finished.
     #[error(
-        "the training loss became {value} in epoch {epoch}, batch {batch}; the best weights so far were restored"
+        "training stopped in epoch {epoch}, batch {batch} after {steps} bad steps in a row (last: {reason}){}; the weights are those before the first of them, and the history keeps the {epochs_finished} epochs finished",
+        rows.as_ref().map(|r| format!("; data set rows of the last bad batch: {r}")).unwrap_or_default()
     )]
-    NonFiniteLoss {
+    TrainingFault {
         /// epoch (from 0)
         epoch: usize,
         /// batch within the epoch (from 0)
         batch: usize,
-        /// the loss
-        value: f64,
+        /// bad steps in a row
+        steps: usize,
+        /// what was wrong with the last one
+        reason: String,
+        /// the data set rows of the last bad batch, when the dataset knows them
+        rows: Option<String>,
+        /// epochs finished before it
+        epochs_finished: usize,
     },
     /// Too many draws fell outside the support within the allowed rounds.
     #[error(
-        "only {accepted} of {requested} draws for data set {dataset} fell inside the support after {rounds} rounds (acceptance rate {rate:.2e}); the posterior leaks out of the prior's support"
+        "only {accepted} of {requested} draws for data set {dataset} fell inside the support after {rounds} rounds (its acceptance rate {rate:.2e}); the posterior leaks out of the prior's support"
     )]
     Leakage {
         /// data set (row of the conditions)
@@ -77,7 +88,7 @@ pub enum ApproxError {
         requested: usize,
         /// rounds of proposals
         rounds: usize,
-        /// observed acceptance rate
+        /// the data set's observed acceptance rate
         rate: f64,
     },
     /// A setting is invalid.
@@ -101,6 +112,19 @@ pub enum ApproxError {
 pub type Result<T> = std::result::Result<T, ApproxError>;
 
 impl ApproxError {
+    /// The error with a batch row replaced by `rows[row]` (the batch's rows in a larger
+    /// set, or the offset of a shard within its batch).
+    pub(crate) fn at_rows(self, rows: impl Fn(usize) -> Option<usize>) -> Self {
+        match self {
+            ApproxError::NonFiniteData { role, row, value } => ApproxError::NonFiniteData {
+                role,
+                row: rows(row).unwrap_or(row),
+                value,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn file(path: &std::path::Path, reason: impl std::fmt::Display) -> Self {
         ApproxError::File {
             path: path.display().to_string(),

@@ -15,6 +15,10 @@ pub struct EpochRecord {
     pub learning_rate: f64,
     /// Wall-clock seconds the epoch took (training and validation).
     pub seconds: f64,
+    /// Steps skipped as bad by the [`FaultPolicy`](crate::train::FaultPolicy) (their batches
+    /// are not in `loss`).
+    #[serde(default)]
+    pub skipped_steps: usize,
 }
 
 /// Every epoch trained so far, in order, across resumed runs.
@@ -78,6 +82,7 @@ impl History {
 ///     val_loss: Some(val),
 ///     learning_rate: 1e-3,
 ///     seconds: 0.5,
+///     skipped_steps: 0,
 /// };
 /// let history = History { epochs: vec![record(0, 2.0), record(1, 1.5)], ..History::default() };
 /// assert_eq!(

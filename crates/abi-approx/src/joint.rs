@@ -6,6 +6,7 @@ use crate::continuous::{ContinuousApproximator, ContinuousApproximatorBuilder};
 use crate::dataset::OfflineDataset;
 use crate::error::{ApproxError, Result};
 use crate::paired::{LikelihoodApproximator, LikelihoodApproximatorBuilder};
+use crate::parts::folder::{StagedFolder, recover};
 use crate::parts::parameters::ParameterLayout;
 use crate::parts::persist::LoadOptions;
 use crate::sampling::SampleOptions;
@@ -17,6 +18,10 @@ use abi_tensor::Backend;
 use ndarray::IxDyn;
 use rand::RngCore;
 use std::path::Path;
+
+/// The sub-folders of a saved joint model.
+const POSTERIOR: &str = "posterior";
+const LIKELIHOOD: &str = "likelihood";
 
 /// Joint amortized neural approximation of the posterior and the likelihood (JANA): an NPE
 /// and an NLE trained on the same simulations, batch for batch. Their losses are additive and
@@ -111,11 +116,17 @@ impl<B: Backend> JointApproximator<B> {
         &self.likelihood
     }
 
-    /// Writes both models into the folder `dir`, as `posterior/` and `likelihood/`.
+    /// Writes both models into the folder `dir`, as `posterior/` and `likelihood/`, as one
+    /// unit (a save killed at any point leaves both old models or both new ones).
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        let dir = dir.as_ref();
-        self.posterior.save(dir.join("posterior"))?;
-        self.likelihood.save(dir.join("likelihood"))
+        let mut staged = StagedFolder::begin(dir)?;
+        let posterior = staged.file(POSTERIOR);
+        std::fs::create_dir(&posterior).map_err(|e| ApproxError::file(&posterior, e))?;
+        self.posterior.write_into(&posterior)?;
+        let likelihood = staged.file(LIKELIHOOD);
+        std::fs::create_dir(&likelihood).map_err(|e| ApproxError::file(&likelihood, e))?;
+        self.likelihood.write_into(&likelihood)?;
+        staged.commit()
     }
 
     /// Loads a model saved by [`save`](Self::save) with the built-in networks.
@@ -130,9 +141,10 @@ impl<B: Backend> JointApproximator<B> {
         options: &LoadOptions<B>,
     ) -> Result<Self> {
         let dir = dir.as_ref();
+        recover(dir)?;
         Ok(Self {
-            posterior: ContinuousApproximator::load_with(dir.join("posterior"), device, options)?,
-            likelihood: LikelihoodApproximator::load_with(dir.join("likelihood"), device, options)?,
+            posterior: ContinuousApproximator::load_with(dir.join(POSTERIOR), device, options)?,
+            likelihood: LikelihoodApproximator::load_with(dir.join(LIKELIHOOD), device, options)?,
         })
     }
 

@@ -29,4 +29,7 @@ pub use parts::mcmc::{McmcOptions, McmcPosterior};
 pub use parts::persist::{LoadOptions, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use parts::rejection::{RejectionOptions, RejectionPosterior};
 pub use sampling::{Draws, SampleOptions, Support};
-pub use train::{Callback, OptimizerChoice, ScheduleChoice, TrainConfig, Trainable, train};
+pub use train::{
+    Callback, FaultPolicy, OptimizerChoice, ScheduleChoice, TrainConfig, Trainable, train,
+    train_into,
+};

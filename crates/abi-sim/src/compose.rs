@@ -3,6 +3,7 @@
 use crate::array::Array;
 use crate::batch::Batch;
 use crate::error::{Result, SimError};
+use crate::panics::catching;
 use crate::simulator::{Simulator, check_finite, draw_rng};
 use crate::vars::{Value, Vars};
 use ndarray::{ArrayD, IxDyn};
@@ -138,10 +139,10 @@ impl ComposedSimulator {
             outputs.set(key, value.clone());
         }
         for (name, step) in &self.steps {
-            let out = step(&vars, &mut rng).map_err(|e| SimError::Function {
+            let out = catching(|| step(&vars, &mut rng)).map_err(|reason| SimError::Function {
                 function: name.clone(),
                 draw: index,
-                reason: e.to_string(),
+                reason,
             })?;
             for (key, value) in out.iter() {
                 if given.get(key).is_ok() {
@@ -205,10 +206,12 @@ impl ComposedSimulator {
         let batch_size = given.len();
         let seed = rng.next_u64();
         let meta = match &self.meta {
-            Some(f) => f(&mut draw_rng(seed, u64::MAX)).map_err(|e| SimError::Function {
-                function: "meta".into(),
-                draw: 0,
-                reason: e.to_string(),
+            Some(f) => catching(|| f(&mut draw_rng(seed, u64::MAX))).map_err(|reason| {
+                SimError::Function {
+                    function: "meta".into(),
+                    draw: 0,
+                    reason,
+                }
             })?,
             None => Vars::new(),
         };
@@ -316,7 +319,21 @@ impl std::fmt::Debug for VectorizedSimulator {
 
 impl Simulator for VectorizedSimulator {
     fn sample(&self, batch_size: usize, rng: &mut dyn RngCore) -> Result<Batch> {
-        let batch = (self.f)(batch_size, rng)?;
+        let batch = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (self.f)(batch_size, rng)
+        })) {
+            Ok(result) => result?,
+            Err(payload) => {
+                return Err(SimError::Function {
+                    function: "vectorized simulator".into(),
+                    draw: 0,
+                    reason: format!(
+                        "panicked: {}",
+                        crate::panics::panic_message(payload.as_ref())
+                    ),
+                });
+            }
+        };
         batch.validate()?;
         if let Some(rows) = batch.batch_size() {
             if rows != batch_size {

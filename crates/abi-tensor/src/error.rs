@@ -18,6 +18,16 @@ pub enum TensorError {
         /// Shape of the second operand.
         rhs: Vec<usize>,
     },
+    /// A tensor would hold more elements than a cap allows (see [`crate::limits`]).
+    #[error("{op}: a tensor of shape {shape:?} exceeds the limit of {limit} elements")]
+    TooLarge {
+        /// The operation.
+        op: &'static str,
+        /// The requested shape.
+        shape: Vec<usize>,
+        /// The cap it exceeds.
+        limit: usize,
+    },
     /// A tensor has a shape the operation does not accept.
     #[error("{op}: invalid shape {shape:?}: {reason}")]
     InvalidShape {

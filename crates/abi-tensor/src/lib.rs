@@ -7,6 +7,7 @@ pub mod error;
 pub mod grad;
 pub mod init;
 pub mod io;
+pub mod limits;
 pub mod ops;
 pub mod optim;
 pub mod parallel;

@@ -9,6 +9,7 @@ use crate::tensor::Tensor;
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 struct Slot<B: Backend> {
@@ -148,6 +149,8 @@ impl<B: Backend> Param<B> {
 pub struct ParamStore<B: Backend> {
     params: Arc<RwLock<BTreeMap<String, Param<B>>>>,
     device: B::Device,
+    /// The most elements all parameters together may hold (`usize::MAX`: no limit).
+    budget: Arc<AtomicUsize>,
 }
 
 impl<B: Backend> std::fmt::Debug for ParamStore<B> {
@@ -165,7 +168,43 @@ impl<B: Backend> ParamStore<B> {
         Self {
             params: Arc::new(RwLock::new(BTreeMap::new())),
             device,
+            budget: Arc::new(AtomicUsize::new(usize::MAX)),
         }
+    }
+
+    /// Limits the elements all parameters and buffers together may hold (`None`: no limit
+    /// beyond [`MAX_TENSOR_ELEMENTS`](crate::limits::MAX_TENSOR_ELEMENTS) per tensor):
+    /// creating one past the limit through a [`ParamPath`] is an error raised before its
+    /// values are allocated. Loading a saved model sets it from the size of the weights file.
+    ///
+    /// ```
+    /// use abi_tensor::{Backend, Init, ParamStore};
+    /// fn build<B: Backend>() -> abi_tensor::Result<()> {
+    ///     let store = ParamStore::<B>::new(B::Device::default());
+    ///     store.limit_elements(Some(100));
+    ///     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
+    ///     assert!(store.root().param("small", &[8, 8], Init::Zeros, &mut rng).is_ok());
+    ///     assert!(store.root().param("large", &[8, 8], Init::Zeros, &mut rng).is_err());
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn limit_elements(&self, max: Option<usize>) {
+        self.budget
+            .store(max.unwrap_or(usize::MAX), Ordering::Relaxed);
+    }
+
+    /// Checks that a tensor `name` of `shape` fits the element limits.
+    fn reserve(&self, name: &str, shape: &[usize]) -> Result<()> {
+        let n = crate::limits::checked_numel("parameter", shape)?;
+        let budget = self.budget.load(Ordering::Relaxed);
+        let total = self.num_elements().saturating_add(n);
+        if total > budget {
+            return Err(TensorError::Param(format!(
+                "parameter `{name}` of shape {shape:?} would bring the parameters to {total} \
+                 elements, over the store's limit of {budget}"
+            )));
+        }
+        Ok(())
     }
 
     /// The device parameters are created on.
@@ -389,6 +428,7 @@ impl<B: Backend> ParamPath<B> {
     /// ```
     pub fn buffer(&self, name: &str, shape: &[usize], values: &[f64]) -> Result<Param<B>> {
         self.check_name(name)?;
+        self.store.reserve(&self.full_name(name), shape)?;
         let value = Tensor::from_f64(values, shape, self.store.device())?;
         self.store.insert_buffer(&self.full_name(name), value)
     }
@@ -412,6 +452,7 @@ impl<B: Backend> ParamPath<B> {
         rng: &mut impl Rng,
     ) -> Result<Param<B>> {
         self.check_name(name)?;
+        self.store.reserve(&self.full_name(name), shape)?;
         let values: Vec<B::Elem> = init
             .sample(shape, rng)?
             .into_iter()

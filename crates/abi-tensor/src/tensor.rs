@@ -4,6 +4,7 @@ use crate::backend::Backend;
 use crate::element::Element;
 use crate::error::{Result, TensorError};
 use crate::grad::Gradients;
+use crate::limits::checked_numel;
 use crate::shape::numel;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
@@ -53,7 +54,7 @@ impl<B: Backend> Tensor<B> {
 
     /// A tensor of `shape` from row-major data.
     pub fn from_vec(data: Vec<B::Elem>, shape: &[usize], device: &B::Device) -> Result<Self> {
-        if data.len() != numel(shape) {
+        if data.len() != checked_numel("from_vec", shape)? {
             return Err(TensorError::DataLength {
                 op: "from_vec",
                 len: data.len(),
@@ -88,7 +89,8 @@ impl<B: Backend> Tensor<B> {
 
     /// Every element `value`.
     pub fn full(shape: &[usize], value: f64, device: &B::Device) -> Result<Self> {
-        Self::from_vec(vec![B::Elem::from_f64(value); numel(shape)], shape, device)
+        let n = checked_numel("full", shape)?;
+        Self::from_vec(vec![B::Elem::from_f64(value); n], shape, device)
     }
 
     /// Every element zero.
@@ -116,7 +118,7 @@ impl<B: Backend> Tensor<B> {
 
     /// The `n × n` identity matrix.
     pub fn eye(n: usize, device: &B::Device) -> Result<Self> {
-        let mut data = vec![0.0; n * n];
+        let mut data = vec![0.0; checked_numel("eye", &[n, n])?];
         for i in 0..n {
             data[i * n + i] = 1.0;
         }
@@ -129,7 +131,7 @@ impl<B: Backend> Tensor<B> {
         rng: &mut (impl Rng + ?Sized),
         device: &B::Device,
     ) -> Result<Self> {
-        let data: Vec<B::Elem> = (0..numel(shape))
+        let data: Vec<B::Elem> = (0..checked_numel("randn", shape)?)
             .map(|_| {
                 let z: f64 = StandardNormal.sample(rng);
                 B::Elem::from_f64(z)
@@ -152,7 +154,7 @@ impl<B: Backend> Tensor<B> {
                 reason: format!("need low < high, got [{low}, {high})"),
             });
         }
-        let data: Vec<B::Elem> = (0..numel(shape))
+        let data: Vec<B::Elem> = (0..checked_numel("rand_uniform", shape)?)
             .map(|_| B::Elem::from_f64(rng.random_range(low..high)))
             .collect();
         Self::from_vec(data, shape, device)
@@ -180,7 +182,7 @@ impl<B: Backend> Tensor<B> {
         // the layer the mask serves
         let mut bits = rand::rngs::SmallRng::seed_from_u64(rng.next_u64());
         let threshold = (keep * 4_294_967_296.0) as u64;
-        let n = numel(shape);
+        let n = checked_numel("dropout_mask", shape)?;
         let mut data: Vec<B::Elem> = vec![zero; n];
         for pair in data.chunks_mut(2) {
             let word = bits.next_u64();

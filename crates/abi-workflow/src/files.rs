@@ -28,11 +28,10 @@ struct WorkflowFile {
 }
 
 impl<B: Backend> BasicWorkflow<B> {
-    /// Writes the trained workflow into the folder `dir` (created if missing): the
-    /// approximator's model files and `workflow.json`.
+    /// Writes the trained workflow into the folder `dir` (created if missing), as one unit:
+    /// the approximator's model files and `workflow.json`.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
-        self.approximator()?.save(dir)?;
         let file = WorkflowFile {
             format: WORKFLOW_FORMAT.into(),
             version: WORKFLOW_FORMAT_VERSION,
@@ -42,7 +41,9 @@ impl<B: Backend> BasicWorkflow<B> {
         let path = dir.join(WORKFLOW_FILE);
         let text =
             serde_json::to_string_pretty(&file).map_err(|e| WorkflowError::file(&path, e))?;
-        std::fs::write(&path, text).map_err(|e| WorkflowError::file(&path, e))
+        self.approximator()?
+            .save_with(dir, &[(WORKFLOW_FILE, text.as_bytes())])?;
+        Ok(())
     }
 
     /// Loads a workflow saved by [`save`](Self::save), with `simulator` for online training,
@@ -53,6 +54,7 @@ impl<B: Backend> BasicWorkflow<B> {
         simulator: Option<Arc<dyn Simulator>>,
     ) -> Result<Self> {
         let dir = dir.as_ref();
+        abi_approx::parts::folder::recover(dir)?;
         let path = dir.join(WORKFLOW_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| WorkflowError::file(&path, e))?;
         let file: WorkflowFile =

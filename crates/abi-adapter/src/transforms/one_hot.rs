@@ -24,8 +24,15 @@ impl Step for OneHot {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.num_classes == 0 {
-            return Err(invalid(self.name(), "num_classes must be at least 1"));
+        if self.num_classes == 0 || self.num_classes > abi_sim::limits::MAX_ARRAY_ELEMENTS {
+            return Err(invalid(
+                self.name(),
+                format!(
+                    "num_classes must lie in 1..={}, got {}",
+                    abi_sim::limits::MAX_ARRAY_ELEMENTS,
+                    self.num_classes
+                ),
+            ));
         }
         Ok(())
     }
@@ -41,6 +48,16 @@ impl Step for OneHot {
             let x = data.f64(self.name(), k)?;
             let mut shape = x.shape().to_vec();
             shape.push(n);
+            if abi_sim::limits::array_elements(&shape).is_none() {
+                return Err(invalid(
+                    self.name(),
+                    format!(
+                        "`{k}` with {n} classes needs an array of shape {shape:?}, over the limit \
+                         of {} elements",
+                        abi_sim::limits::MAX_ARRAY_ELEMENTS
+                    ),
+                ));
+            }
             let mut y = ArrayD::<f64>::zeros(IxDyn(&shape));
             for (i, v) in x.iter().enumerate() {
                 if v.fract() != 0.0 || *v < 0.0 || *v >= n as f64 {

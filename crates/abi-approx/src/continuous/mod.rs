@@ -17,7 +17,7 @@ use crate::parts::mmd::mmd_squared;
 use crate::parts::sampler;
 use crate::roles::{INFERENCE_VARIABLES, to_array};
 use crate::sampling::{Draws, SampleOptions};
-use crate::train::{BoxedOptimizer, Callback, TrainConfig, Trainable, train};
+use crate::train::{BoxedOptimizer, Callback, TrainConfig, Trainable, train_into};
 use abi_adapter::{Adapter, Data};
 use abi_nets::inference::InferenceNetwork;
 use abi_nets::summary::SummaryNetwork;
@@ -108,11 +108,25 @@ impl<B: Backend> ContinuousApproximator<B> {
     /// Builds the networks of `spec` through `registry`, with the initial weights of its seed.
     pub fn from_spec(
         adapter: Adapter,
-        mut spec: ApproximatorSpec,
+        spec: ApproximatorSpec,
         device: &B::Device,
         registry: &Registry<B>,
     ) -> Result<Self> {
+        Self::from_spec_within(adapter, spec, device, registry, None)
+    }
+
+    /// [`from_spec`](Self::from_spec) with at most `max_elements` parameter elements in all
+    /// (checked before each is allocated): a model loaded from a file can need no more than
+    /// its weights file holds.
+    pub(crate) fn from_spec_within(
+        adapter: Adapter,
+        mut spec: ApproximatorSpec,
+        device: &B::Device,
+        registry: &Registry<B>,
+        max_elements: Option<usize>,
+    ) -> Result<Self> {
         let store = ParamStore::<B>::new(device.clone());
+        store.limit_elements(max_elements);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
         let summary = match (&spec.summary_network, spec.layout.summary_source_shapes()) {
             (Some(s), Some(sources)) => {
@@ -141,6 +155,7 @@ impl<B: Backend> ContinuousApproximator<B> {
             &mut rng,
         )?;
         spec.inference_network = Some(resolved);
+        store.limit_elements(None);
         Ok(Self::assemble(adapter, spec, store, inference, summary))
     }
 
@@ -227,9 +242,13 @@ impl<B: Backend> ContinuousApproximator<B> {
         validation: Option<&Batch>,
         callback: &mut dyn Callback,
     ) -> Result<&History> {
-        let (history, optimizer) = train(&*self, data, cfg, validation, callback)?;
-        self.history = history;
-        self.optimizer = Some(optimizer);
+        let mut history = History::default();
+        let trained = train_into(&*self, data, cfg, validation, callback, &mut history);
+        if trained.is_ok() || !history.is_empty() {
+            // a failed run keeps the epochs it finished
+            self.history = history;
+        }
+        self.optimizer = Some(trained?);
         self.train_config = Some(cfg.clone());
         Ok(&self.history)
     }

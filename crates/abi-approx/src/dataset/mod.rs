@@ -36,6 +36,11 @@ pub trait Dataset: Send {
     /// What kind of source this is; chooses BayesFlow's optimiser default (AdamW with weight
     /// decay for fixed data sets, Adam for fresh simulations).
     fn kind(&self) -> DatasetKind;
+    /// The rows of the data set the last batch was drawn from, in batch order, when the
+    /// dataset has fixed rows (errors name them instead of rows of the shuffled batch).
+    fn last_batch_rows(&self) -> Option<Vec<usize>> {
+        None
+    }
 }
 
 /// The kinds of training data.

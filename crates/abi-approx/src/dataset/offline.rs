@@ -25,6 +25,7 @@ pub struct OfflineDataset {
     seed: u64,
     order: Vec<usize>,
     next: usize,
+    last: std::ops::Range<usize>,
 }
 
 impl OfflineDataset {
@@ -43,6 +44,7 @@ impl OfflineDataset {
             seed,
             order: (0..rows).collect(),
             next: 0,
+            last: 0..0,
         })
     }
 
@@ -72,8 +74,13 @@ impl Dataset for OfflineDataset {
         }
         let end = (self.next + self.batch_size).min(self.order.len());
         let batch = self.data.select(&self.order[self.next..end])?;
+        self.last = self.next..end;
         self.next = end;
         Ok(batch)
+    }
+
+    fn last_batch_rows(&self) -> Option<Vec<usize>> {
+        Some(self.order[self.last.clone()].to_vec())
     }
 
     fn kind(&self) -> DatasetKind {

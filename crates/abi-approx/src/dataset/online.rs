@@ -67,7 +67,22 @@ impl OnlineDataset {
 
     fn simulate(sim: &dyn Simulator, batch_size: usize, seed: u64, index: u64) -> Result<Batch> {
         let mut rng = stream_rng(seed, 2, index);
-        Ok(sim.sample(batch_size, &mut rng)?)
+        // a simulator of one's own that panics (on this thread or the producer's) is an error
+        // with its message, not a lost thread
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sim.sample(batch_size, &mut rng)
+        })) {
+            Ok(batch) => Ok(batch?),
+            Err(payload) => Err(abi_sim::SimError::Function {
+                function: "simulator".into(),
+                draw: 0,
+                reason: format!(
+                    "panicked in batch {index}: {}",
+                    abi_sim::panic_message(payload.as_ref())
+                ),
+            }
+            .into()),
+        }
     }
 
     fn stop_producer(&mut self) {

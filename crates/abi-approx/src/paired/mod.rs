@@ -308,13 +308,22 @@ impl<B: Backend, K: PairKind> PairedApproximator<B, K> {
         self.net.fit_with(data, cfg, validation, callback)
     }
 
-    /// Writes the model to the folder `dir`.
+    /// Writes the model to the folder `dir`, as one unit.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        let spec = PairedSpec {
+        self.net.save_as(dir.as_ref(), K::KIND, &self.paired_spec())
+    }
+
+    /// Writes the model's files into the existing folder `dir`, not as a unit (for a model
+    /// saved inside a larger staged folder).
+    pub(crate) fn write_into(&self, dir: &Path) -> Result<()> {
+        self.net.write_as(dir, K::KIND, &self.paired_spec())
+    }
+
+    fn paired_spec(&self) -> PairedSpec {
+        PairedSpec {
             approximator: self.net.spec().clone(),
             parameters: self.parameters.clone(),
-        };
-        self.net.save_as(dir.as_ref(), K::KIND, &spec)
+        }
     }
 
     /// Loads a model saved by [`save`](Self::save) with the built-in networks.

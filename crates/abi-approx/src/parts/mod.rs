@@ -17,6 +17,7 @@
 
 pub mod conditions;
 pub mod contrast;
+pub mod folder;
 pub mod mcmc;
 pub mod mmd;
 pub mod nuts;

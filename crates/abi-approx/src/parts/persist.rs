@@ -1,9 +1,16 @@
 //! The model folder every approximator saves to: `model.json` (format name and version, the
 //! approximator's kind, the adapter, the approximator's spec with its network specs, the
-//! training settings and history) beside `model.safetensors` (weights and buffers) and, after
-//! training, `optimizer.safetensors` (abi's checkpoint format, for resuming). Nothing in
-//! them executes code; networks are rebuilt through a [`Registry`] by name.
+//! training settings and history, and the SHA-256 of every other file) beside
+//! `model.safetensors` (weights and buffers) and, after training, `optimizer.safetensors`
+//! (abi's checkpoint format, for resuming). Nothing in them executes code; networks are
+//! rebuilt through a [`Registry`] by name.
+//!
+//! A folder is written as one unit ([`super::folder`]): a save killed at any point leaves the
+//! previous model or the new one. Loading checks each file against its hash in `model.json`
+//! (weights from another save are an error, not a silently different model) and rejects
+//! non-finite weights, naming the tensor.
 
+use super::folder::StagedFolder;
 use crate::error::{ApproxError, Result};
 use crate::history::History;
 use crate::train::TrainConfig;
@@ -14,14 +21,18 @@ use abi_tensor::{Backend, ParamStore};
 use ndarray::ArrayD;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Name written into `model.json`.
 pub const MODEL_FORMAT: &str = "abi-approximator";
-/// Version of the saved-model format this build reads and writes.
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// Version of the saved-model format this build writes; it also reads version 2 (without
+/// file hashes).
+pub const MODEL_FORMAT_VERSION: u32 = 3;
+/// The oldest version this build reads.
+const OLDEST_READ_VERSION: u32 = 2;
 
 const MODEL_JSON: &str = "model.json";
 const WEIGHTS: &str = "model.safetensors";
@@ -45,6 +56,9 @@ pub struct ModelFile<S> {
     pub train_config: Option<TrainConfig>,
     /// The loss history.
     pub history: History,
+    /// The SHA-256 (hex) of each other file of the folder, by name (version 3 on).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
 }
 
 /// What a model folder is written from.
@@ -65,15 +79,44 @@ pub struct ModelParts<'a, B: Backend, S> {
     pub history: &'a History,
 }
 
-/// Writes a model folder (created if needed); every file is written atomically.
+/// Writes a model folder (created if needed) as one unit; see the module documentation.
 pub fn save_model<B: Backend, S: Serialize>(
     dir: impl AsRef<Path>,
     parts: &ModelParts<'_, B, S>,
 ) -> Result<()> {
-    let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| ApproxError::file(dir, e))?;
+    save_model_with(dir, parts, &[])
+}
+
+/// [`save_model`] with further files (name and bytes) written into the same unit.
+pub fn save_model_with<B: Backend, S: Serialize>(
+    dir: impl AsRef<Path>,
+    parts: &ModelParts<'_, B, S>,
+    extra: &[(&str, &[u8])],
+) -> Result<()> {
+    let mut staged = StagedFolder::begin(dir)?;
+    staged.owns(&[MODEL_JSON, WEIGHTS, OPTIMIZER]);
+    write_model(staged.path(), parts)?;
+    for (name, bytes) in extra {
+        staged.write(name, bytes)?;
+    }
+    staged.commit()
+}
+
+/// Writes the files of a model into the existing folder `dir` (not as a unit: for a folder
+/// that is itself being staged).
+pub fn write_model<B: Backend, S: Serialize>(
+    dir: &Path,
+    parts: &ModelParts<'_, B, S>,
+) -> Result<()> {
     let adapter: serde_json::Value =
         serde_json::from_str(&parts.adapter.to_json()?).map_err(|e| ApproxError::file(dir, e))?;
+    let mut files = BTreeMap::new();
+    parts.store.save(dir.join(WEIGHTS))?;
+    files.insert(WEIGHTS.to_string(), file_hash(&dir.join(WEIGHTS))?);
+    if let Some(opt) = parts.optimizer {
+        abi_tensor::optim::save_checkpoint(dir.join(OPTIMIZER), parts.store, opt)?;
+        files.insert(OPTIMIZER.to_string(), file_hash(&dir.join(OPTIMIZER))?);
+    }
     let file = ModelFile {
         format: MODEL_FORMAT.into(),
         format_version: MODEL_FORMAT_VERSION,
@@ -82,14 +125,20 @@ pub fn save_model<B: Backend, S: Serialize>(
         spec: parts.spec,
         train_config: parts.train_config.cloned(),
         history: parts.history.clone(),
+        files,
     };
     let json = serde_json::to_string_pretty(&file).map_err(|e| ApproxError::file(dir, e))?;
-    parts.store.save(dir.join(WEIGHTS))?;
-    if let Some(opt) = parts.optimizer {
-        abi_tensor::optim::save_checkpoint(dir.join(OPTIMIZER), parts.store, opt)?;
-    }
-    abi_tensor::io::write_atomically(&dir.join(MODEL_JSON), json.as_bytes())?;
-    Ok(())
+    let path = dir.join(MODEL_JSON);
+    std::fs::write(&path, json).map_err(|e| ApproxError::file(&path, e))
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+fn file_hash(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| ApproxError::file(path, e))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// How models are loaded: the registry that rebuilds their networks (the built-in networks
@@ -196,6 +245,7 @@ pub fn read_model<B: Backend, S: DeserializeOwned>(
     kind: &str,
     options: &LoadOptions<B>,
 ) -> Result<(Adapter, ModelFile<S>)> {
+    super::folder::recover(dir.as_ref())?;
     let path = dir.as_ref().join(MODEL_JSON);
     let text = std::fs::read_to_string(&path).map_err(|e| ApproxError::file(&path, e))?;
     let value: serde_json::Value = serde_json::from_str(&text)
@@ -208,10 +258,15 @@ pub fn read_model<B: Backend, S: DeserializeOwned>(
             format!("format is {format:?}, expected {MODEL_FORMAT:?}"),
         ));
     }
-    if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
+    if !version.is_some_and(|v| {
+        (u64::from(OLDEST_READ_VERSION)..=u64::from(MODEL_FORMAT_VERSION)).contains(&v)
+    }) {
         return Err(ApproxError::file(
             &path,
-            format!("format version {version:?}; this build reads version {MODEL_FORMAT_VERSION}"),
+            format!(
+                "format version {version:?}; this build reads versions \
+                 {OLDEST_READ_VERSION} to {MODEL_FORMAT_VERSION}"
+            ),
         ));
     }
     let found = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
@@ -227,9 +282,49 @@ pub fn read_model<B: Backend, S: DeserializeOwned>(
     Ok((adapter, file))
 }
 
+/// The most parameter elements the weights file of the folder `dir` can hold (its bytes over
+/// the four of the smallest element type), so that a spec asking for more fails before its
+/// networks are allocated; `None` when the file is missing (loading then names it).
+pub fn weight_elements_at_most(dir: impl AsRef<Path>) -> Result<Option<usize>> {
+    match std::fs::metadata(dir.as_ref().join(WEIGHTS)) {
+        Ok(meta) => Ok(Some(usize::try_from(meta.len() / 4).unwrap_or(usize::MAX))),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Loads the weights and buffers of the folder `dir` into `store`: every entry must be
-/// present with its shape, and no other.
-pub fn load_weights<B: Backend>(dir: impl AsRef<Path>, store: &ParamStore<B>) -> Result<()> {
-    store.load(dir.as_ref().join(WEIGHTS))?;
+/// present with its shape, and no other; the file must have the hash `model.json` names (when
+/// it names one) and every value must be finite.
+pub fn load_weights<B: Backend, S>(
+    dir: impl AsRef<Path>,
+    file: &ModelFile<S>,
+    store: &ParamStore<B>,
+) -> Result<()> {
+    let path = dir.as_ref().join(WEIGHTS);
+    if let Some(expected) = file.files.get(WEIGHTS) {
+        let found = file_hash(&path)?;
+        if &found != expected {
+            return Err(ApproxError::file(
+                &path,
+                format!(
+                    "its SHA-256 is {found}, but {MODEL_JSON} was saved with weights of \
+                     SHA-256 {expected}: these weights belong to another save"
+                ),
+            ));
+        }
+    }
+    store.load(&path)?;
+    for (name, tensor) in store.tensors() {
+        let values = tensor.to_f64_vec()?;
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(ApproxError::file(
+                &path,
+                format!(
+                    "tensor `{name}` holds the non-finite value {} at flat index {i}",
+                    values[i]
+                ),
+            ));
+        }
+    }
     Ok(())
 }

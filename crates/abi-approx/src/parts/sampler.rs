@@ -10,8 +10,12 @@ use ndarray::{ArrayD, IxDyn};
 
 /// Draws `n` parameter sets for each of `rows` data sets. `propose(start, end, m)` must return
 /// `m` draws for each data set in `start..end` as named parameters shaped `(end − start, m,
-/// ...)`. Data sets are processed in chunks of at most `options.max_draws_per_call / n` (at
-/// least one); with `options.support`, draws outside it are rejected and redrawn.
+/// ...)`. No call asks for more than `options.max_draws_per_call` draws in all: data sets are
+/// processed in chunks of `max_draws_per_call / n` (at least one), and where `n` alone exceeds
+/// it, a data set's draws come in pieces. With `options.support`, draws outside it are rejected
+/// and redrawn. `rows × n` above the tensor cap
+/// ([`MAX_TENSOR_ELEMENTS`](abi_tensor::limits::MAX_TENSOR_ELEMENTS)) is an error before any
+/// draw.
 pub fn sample_posterior(
     rows: usize,
     n: usize,
@@ -24,28 +28,48 @@ pub fn sample_posterior(
         ));
     }
     options.check()?;
-    let per_chunk = (options.max_draws_per_call / n).max(1);
+    abi_tensor::limits::checked_numel("sample", &[rows, n]).map_err(|_| {
+        ApproxError::Config(format!(
+            "{n} draws for each of {rows} data sets exceed the limit of {} draws in all",
+            abi_tensor::limits::MAX_TENSOR_ELEMENTS
+        ))
+    })?;
+    let per_call = options.max_draws_per_call;
+    let per_chunk = (per_call / n).max(1);
     let bar = abi_sim::progress_bar(rows as u64, "sampling", options.progress);
     let (mut parts, mut proposed, mut accepted) = (Vec::new(), 0usize, 0usize);
     let mut start = 0;
     while start < rows {
         let end = (start + per_chunk).min(rows);
-        let draws = match &options.support {
-            None => propose(start, end, n)?,
-            Some(support) => {
-                let cap = options.max_draws_per_call.max(n * (end - start));
-                let mut round = |m: usize| propose(start, end, m);
-                let outcome = reject(end - start, n, support, options.max_rounds, cap, &mut round)
-                    .map_err(|e| match e {
-                        ApproxError::Leakage { dataset, .. } => relabel(e, start + dataset),
-                        other => other,
-                    })?;
-                proposed += outcome.proposed;
-                accepted += outcome.accepted;
-                outcome.draws
-            }
-        };
-        parts.push(draws);
+        // a data set's draws in pieces of at most `per_call` (one piece when they fit)
+        let mut pieces = Vec::new();
+        let mut done = 0;
+        while done < n {
+            let m = (n - done).min(per_call.max(1));
+            let draws = match &options.support {
+                None => propose(start, end, m)?,
+                Some(support) => {
+                    let cap = per_call.max(m * (end - start));
+                    let mut round = |k: usize| propose(start, end, k);
+                    let outcome =
+                        reject(end - start, m, support, options.max_rounds, cap, &mut round)
+                            .map_err(|e| match e {
+                                ApproxError::Leakage { dataset, .. } => relabel(e, start + dataset),
+                                other => other,
+                            })?;
+                    proposed += outcome.proposed;
+                    accepted += outcome.accepted;
+                    outcome.draws
+                }
+            };
+            pieces.push(draws);
+            done += m;
+        }
+        parts.push(if pieces.len() == 1 {
+            pieces.swap_remove(0)
+        } else {
+            concat_draws(&pieces)?
+        });
         bar.inc((end - start) as u64);
         start = end;
     }
@@ -57,6 +81,25 @@ pub fn sample_posterior(
             .as_ref()
             .map(|_| accepted as f64 / proposed.max(1) as f64),
     })
+}
+
+/// Pieces of draws for the same data sets, `(rows, m_i, ...)`, joined along the draws axis.
+fn concat_draws(pieces: &[Batch]) -> Result<Batch> {
+    let mut out = Batch::new();
+    let Some(first) = pieces.first() else {
+        return Ok(out);
+    };
+    for name in first.names() {
+        let arrays: Vec<ArrayD<f64>> = pieces
+            .iter()
+            .map(|p| Ok(p.get(name)?.to_f64()))
+            .collect::<Result<_>>()?;
+        let views: Vec<_> = arrays.iter().map(|a| a.view()).collect();
+        let joined = ndarray::concatenate(ndarray::Axis(1), &views)
+            .map_err(|e| ApproxError::Config(format!("joining the draws of `{name}`: {e}")))?;
+        out.insert(name, joined)?;
+    }
+    Ok(out)
 }
 
 fn relabel(e: ApproxError, dataset: usize) -> ApproxError {
@@ -92,9 +135,12 @@ pub struct Rejection {
 
 /// Keeps, for each of `rows` data sets, the first `n` proposed draws inside `support`.
 /// `propose(m)` returns `m` named draws per data set, `(rows, m, ...)`. Proposals per round
-/// grow with the observed rejection (up to 16 n per data set, and at most `cap` in all), and
-/// after `max_rounds` rounds it fails with [`ApproxError::Leakage`], naming the data set
-/// (counted from 0 within these rows) that had the fewest draws.
+/// grow with the observed rejection (up to 16 n per data set, and at most `cap` in all). It
+/// fails with [`ApproxError::Leakage`], naming the data set (counted from 0 within these rows)
+/// with the fewest draws and its acceptance rate, after `max_rounds` rounds or as soon as that
+/// rate (estimated after at least 4 n proposals) says the remaining rounds cannot propose
+/// even half of what the missing draws need. A support of another dimension than the draws
+/// is an error before any round.
 pub fn reject(
     rows: usize,
     n: usize,
@@ -105,12 +151,23 @@ pub fn reject(
 ) -> Result<Rejection> {
     let mut kept: Vec<(String, Vec<usize>, Vec<Vec<f64>>)> = Vec::new();
     let mut counts = vec![0usize; rows];
-    let (mut proposed, mut accepted) = (0usize, 0usize);
+    // per data set: draws inside the support; proposals are the same for every data set
+    let mut inside_per_row = vec![0usize; rows];
+    let (mut proposed, mut accepted, mut proposed_per_row) = (0usize, 0usize, 0usize);
     let mut m = n;
-    for _round in 0..max_rounds {
+    let per_row_cap = (cap / rows.max(1)).max(n);
+    let largest_round = (16 * n).min(per_row_cap);
+    for round in 0..max_rounds {
         let batch = propose(m)?;
         let key = batch.f64(&support.key)?;
         let width = key.len() / (rows * m).max(1);
+        if width != support.distribution.dim() {
+            return Err(ApproxError::Config(format!(
+                "the support of `{}` has dimension {}, but its draws have {width}",
+                support.key,
+                support.distribution.dim()
+            )));
+        }
         let key = contiguous(key)?;
         let inside: Vec<bool> = (0..rows * m)
             .map(|i| {
@@ -148,7 +205,11 @@ pub fn reject(
             }
         }
         proposed += rows * m;
+        proposed_per_row += m;
         accepted += inside.iter().filter(|&&b| b).count();
+        for (r, row_inside) in inside_per_row.iter_mut().enumerate() {
+            *row_inside += inside[r * m..(r + 1) * m].iter().filter(|&&b| b).count();
+        }
         let lacking = counts.iter().map(|&c| n - c).max().unwrap_or(0);
         if lacking == 0 {
             let mut draws = Batch::new();
@@ -166,22 +227,60 @@ pub fn reject(
                 accepted,
             });
         }
+        // fail fast: the worst data set's rate (with one success and failure added, so that
+        // a rate of zero still gives a finite need) against what the rounds left can propose
+        let (worst, &have) = counts
+            .iter()
+            .enumerate()
+            .min_by_key(|&(_, &c)| c)
+            .unwrap_or((0, &0));
+        let worst_rate = (inside_per_row[worst] as f64 + 1.0) / (proposed_per_row as f64 + 2.0);
+        let needed = (n - have) as f64 / worst_rate;
+        let possible = ((max_rounds - round - 1) * largest_round) as f64;
+        if proposed_per_row >= 4 * n && needed > 2.0 * possible {
+            return Err(leakage(
+                worst,
+                have,
+                n,
+                round + 1,
+                &inside_per_row,
+                proposed_per_row,
+            ));
+        }
         let rate = (accepted as f64 / proposed as f64).max(1.0 / 16.0);
-        let per_row_cap = (cap / rows.max(1)).max(n);
-        m = ((lacking as f64 / rate * 1.2).ceil() as usize).clamp(1, (16 * n).min(per_row_cap));
+        m = ((lacking as f64 / rate * 1.2).ceil() as usize).clamp(1, largest_round);
     }
     let (worst, &have) = counts
         .iter()
         .enumerate()
         .min_by_key(|&(_, &c)| c)
         .unwrap_or((0, &0));
-    Err(ApproxError::Leakage {
-        dataset: worst,
-        accepted: have,
-        requested: n,
-        rounds: max_rounds,
-        rate: accepted as f64 / proposed.max(1) as f64,
-    })
+    Err(leakage(
+        worst,
+        have,
+        n,
+        max_rounds,
+        &inside_per_row,
+        proposed_per_row,
+    ))
+}
+
+fn leakage(
+    dataset: usize,
+    accepted: usize,
+    requested: usize,
+    rounds: usize,
+    inside_per_row: &[usize],
+    proposed_per_row: usize,
+) -> ApproxError {
+    ApproxError::Leakage {
+        dataset,
+        accepted,
+        requested,
+        rounds,
+        rate: inside_per_row.get(dataset).copied().unwrap_or(0) as f64
+            / proposed_per_row.max(1) as f64,
+    }
 }
 
 fn contiguous(a: &ArrayD<f64>) -> Result<&[f64]> {

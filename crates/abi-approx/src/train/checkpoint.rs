@@ -4,15 +4,18 @@
 
 use crate::error::{ApproxError, Result};
 use crate::history::History;
+use crate::train::TrainConfig;
+use abi_sim::Batch;
 use abi_tensor::optim::{Optimizer, read_checkpoint, write_checkpoint};
 use abi_tensor::{Backend, ParamStore, Tensor};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(crate) const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
 const FORMAT: &str = "abi-training-state";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// Everything besides tensors that a resumed run needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,6 +31,45 @@ struct LoopState {
     best_epoch: Option<usize>,
     wait: usize,
     finished: bool,
+    /// [`fingerprint`] of the run that wrote it.
+    run: String,
+}
+
+/// What identifies a run for its checkpoints: the SHA-256 of the training settings (without
+/// the progress bar and the checkpoint folder), the names and shapes of the parameters, and
+/// the values of the first batch of the first epoch. A checkpoint of another run (other
+/// settings, another model, other data) is never resumed.
+pub(crate) fn fingerprint<B: Backend>(
+    cfg: &TrainConfig,
+    store: &ParamStore<B>,
+    first_batch: &Batch,
+) -> Result<String> {
+    let mut settings = cfg.clone();
+    settings.progress = false;
+    settings.checkpoint_dir = None;
+    settings.checkpoint_every = 1;
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(&settings).map_err(|e| ApproxError::Config(e.to_string()))?);
+    for (name, tensor) in store.tensors() {
+        hash.update(name.as_bytes());
+        for d in tensor.shape() {
+            hash.update((d as u64).to_le_bytes());
+        }
+    }
+    for (name, array) in first_batch.iter() {
+        hash.update(name.as_bytes());
+        for v in array.to_f64().iter() {
+            hash.update(v.to_le_bytes());
+        }
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What a checkpoint must match to be resumed.
+pub(crate) struct RunIdentity {
+    pub epochs: usize,
+    pub batches_per_epoch: usize,
+    pub fingerprint: String,
 }
 
 /// Where training stands between epochs.
@@ -60,21 +102,21 @@ pub(crate) fn save<B: Backend>(
     optimizer: &dyn Optimizer<B>,
     progress: &Progress<B>,
     history: &History,
-    epochs: usize,
-    batches_per_epoch: usize,
+    run: &RunIdentity,
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| ApproxError::file(dir, e))?;
     let state = LoopState {
         format: FORMAT.into(),
         version: VERSION,
         next_epoch: progress.next_epoch,
-        epochs,
-        batches_per_epoch,
+        epochs: run.epochs,
+        batches_per_epoch: run.batches_per_epoch,
         history: history.clone(),
         best: progress.best,
         best_epoch: progress.best_epoch,
         wait: progress.wait,
         finished: progress.finished,
+        run: run.fingerprint.clone(),
     };
     let json = serde_json::to_string(&state).map_err(|e| ApproxError::Config(e.to_string()))?;
     let empty = BTreeMap::new();
@@ -95,9 +137,9 @@ pub(crate) fn load<B: Backend>(
     dir: &Path,
     store: &ParamStore<B>,
     optimizer: &mut dyn Optimizer<B>,
-    epochs: usize,
-    batches_per_epoch: usize,
+    run: &RunIdentity,
 ) -> Result<Option<(Progress<B>, History)>> {
+    let (epochs, batches_per_epoch) = (run.epochs, run.batches_per_epoch);
     let path = dir.join(CHECKPOINT_FILE);
     if !path.exists() {
         return Ok(None);
@@ -128,6 +170,13 @@ pub(crate) fn load<B: Backend>(
                  use another checkpoint folder for another schedule",
                 state.epochs, state.batches_per_epoch
             ),
+        ));
+    }
+    if state.run != run.fingerprint {
+        return Err(ApproxError::file(
+            &path,
+            "written by another run (other training settings, another model or other data); \
+             use another checkpoint folder for this run, or clear this one",
         ));
     }
     let best = checkpoint.extra.clone();

@@ -1,5 +1,6 @@
 //! [`TrainConfig`]: the settings of the training loop, with its optimiser and schedule.
 
+use super::FaultPolicy;
 use crate::dataset::DatasetKind;
 use crate::error::{ApproxError, Result};
 use abi_tensor::Backend;
@@ -146,6 +147,9 @@ pub struct TrainConfig {
     /// (each shard draws its own training noise).
     #[serde(default = "one")]
     pub shards: usize,
+    /// Which steps are bad and how many in a row stop training.
+    #[serde(default)]
+    pub faults: FaultPolicy,
 }
 
 fn one() -> usize {
@@ -169,6 +173,7 @@ impl TrainConfig {
             seed: 0,
             validation_batch_size: 1024,
             shards: 1,
+            faults: FaultPolicy::default(),
         }
     }
 
@@ -193,6 +198,12 @@ impl TrainConfig {
     /// Sets early stopping.
     pub fn patience(mut self, patience: Option<usize>) -> Self {
         self.patience = patience;
+        self
+    }
+
+    /// Sets the fault policy.
+    pub fn faults(mut self, faults: FaultPolicy) -> Self {
+        self.faults = faults;
         self
     }
 
@@ -233,6 +244,12 @@ impl TrainConfig {
             return bad(format!(
                 "learning rate must be positive, got {}",
                 self.learning_rate
+            ));
+        }
+        if self.faults.max_bad_steps == 0 || !(self.faults.explosion_factor > 1.0) {
+            return bad(format!(
+                "faults: max_bad_steps must be at least 1 and explosion_factor above 1, got {} and {}",
+                self.faults.max_bad_steps, self.faults.explosion_factor
             ));
         }
         if let Some(c) = self.clip_norm {

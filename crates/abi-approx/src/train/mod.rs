@@ -4,9 +4,11 @@
 
 mod checkpoint;
 mod config;
+mod faults;
 mod shards;
 
 pub use config::{OptimizerChoice, ScheduleChoice, TrainConfig};
+pub use faults::{FaultPolicy, WARM_UP, WINDOW};
 
 use crate::dataset::{Dataset, stream_rng};
 use crate::error::{ApproxError, Result};
@@ -15,7 +17,8 @@ use abi_nets::Mode;
 use abi_sim::Batch;
 use abi_tensor::optim::{Optimizer, clip_grad_norm};
 use abi_tensor::{Backend, ParamStore, Tensor, no_grad};
-use checkpoint::Progress;
+use checkpoint::{Progress, RunIdentity};
+use faults::FaultGuard;
 use rand::RngCore;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -72,7 +75,7 @@ fn validation_loss<B: Backend>(
 }
 
 /// Trains `model` on `data` and returns its history (continued from a checkpoint in
-/// `cfg.checkpoint_dir` when there is one).
+/// `cfg.checkpoint_dir` when there is one). Bad steps follow `cfg.faults` ([`FaultPolicy`]).
 pub fn train<B: Backend>(
     model: &impl Trainable<B>,
     data: &mut dyn Dataset,
@@ -80,7 +83,23 @@ pub fn train<B: Backend>(
     validation: Option<&Batch>,
     callback: &mut dyn Callback,
 ) -> Result<(History, BoxedOptimizer<B>)> {
+    let mut history = History::default();
+    let optimizer = train_into(model, data, cfg, validation, callback, &mut history)?;
+    Ok((history, optimizer))
+}
+
+/// [`train`] writing the history into `history` as epochs finish, so that it survives an
+/// error: after a failed run it holds every epoch finished before the failure.
+pub fn train_into<B: Backend>(
+    model: &impl Trainable<B>,
+    data: &mut dyn Dataset,
+    cfg: &TrainConfig,
+    validation: Option<&Batch>,
+    callback: &mut dyn Callback,
+    history: &mut History,
+) -> Result<BoxedOptimizer<B>> {
     cfg.check()?;
+    *history = History::default();
     let store = model.parameters();
     let bpe = data.batches_per_epoch();
     if bpe == 0 {
@@ -89,54 +108,81 @@ pub fn train<B: Backend>(
     let total = (cfg.epochs * bpe) as u64;
     let mut optimizer = cfg.build_optimizer::<B>(data.kind(), total)?;
 
-    let mut history = History::default();
     let mut state = Progress::<B>::default();
+    let run = match &cfg.checkpoint_dir {
+        Some(_) => {
+            data.start_epoch(0)?;
+            let first = data.next_batch()?;
+            checkpoint::fingerprint(cfg, store, &first)?
+        }
+        None => String::new(),
+    };
+    let run = RunIdentity {
+        epochs: cfg.epochs,
+        batches_per_epoch: bpe,
+        fingerprint: run,
+    };
     if let Some(dir) = &cfg.checkpoint_dir {
-        if let Some((s, h)) = checkpoint::load(dir, store, optimizer.as_mut(), cfg.epochs, bpe)? {
+        if let Some((s, h)) = checkpoint::load(dir, store, optimizer.as_mut(), &run)? {
             state = s;
-            history = h;
+            *history = h;
         }
     }
     if state.finished {
-        return Ok((history, optimizer));
+        return Ok(optimizer);
     }
 
     let remaining = ((cfg.epochs - state.next_epoch.min(cfg.epochs)) * bpe) as u64;
     let bar = abi_sim::progress_bar(remaining, "training", cfg.progress);
     let params = store.trainable_params();
     let mut interrupted = false;
+    let mut guard = FaultGuard::new(cfg.faults);
     for epoch in state.next_epoch..cfg.epochs {
         let started = Instant::now();
         data.start_epoch(epoch)?;
         let mut rng = stream_rng(cfg.seed, 6, epoch as u64);
-        let mut sum = 0.0;
+        let (mut sum, mut good_steps, mut skipped) = (0.0, 0usize, 0usize);
         for batch_index in 0..bpe {
             let batch = data.next_batch()?;
-            let (value, mut grads) =
-                shards::loss_and_gradients(model, &batch, cfg.shards, &params, &mut rng)?;
-            if !value.is_finite() {
-                bar.finish_and_clear();
-                if let Some(best) = &state.best_weights {
-                    store.assign(best, true)?;
+            let (value, mut grads) = shards::loss_and_gradients(
+                model, &batch, cfg.shards, &params, &mut rng,
+            )
+            .map_err(|e| {
+                let rows = data.last_batch_rows();
+                e.at_rows(|row| rows.as_ref().and_then(|r| r.get(row).copied()))
+            })?;
+            // the norm before clipping (an infinite bound only measures it)
+            let norm = clip_grad_norm(&mut grads, &params, f64::INFINITY)?;
+            if let Some(reason) = guard.judge(value, norm) {
+                skipped += 1;
+                bar.inc(1);
+                if guard.bad() {
+                    bar.finish_and_clear();
+                    return Err(ApproxError::TrainingFault {
+                        epoch,
+                        batch: batch_index,
+                        steps: guard.in_row(),
+                        reason,
+                        rows: data.last_batch_rows().map(describe_rows),
+                        epochs_finished: history.len(),
+                    });
                 }
-                return Err(ApproxError::NonFiniteLoss {
-                    epoch,
-                    batch: batch_index,
-                    value,
-                });
+                continue;
             }
+            guard.good(value, norm);
             if let Some(max) = cfg.clip_norm {
                 clip_grad_norm(&mut grads, &params, max)?;
             }
             optimizer.step(&params, &grads)?;
             sum += value;
+            good_steps += 1;
             bar.inc(1);
             if batch_index % 8 == 0 {
                 bar.set_message(format!(
                     "epoch {}/{} loss {:.4} lr {:.1e}",
                     epoch + 1,
                     cfg.epochs,
-                    sum / (batch_index + 1) as f64,
+                    sum / good_steps.max(1) as f64,
                     optimizer.learning_rate()
                 ));
             }
@@ -146,10 +192,15 @@ pub fn train<B: Backend>(
             .transpose()?;
         let record = EpochRecord {
             epoch,
-            loss: sum / bpe as f64,
+            loss: if good_steps == 0 {
+                f64::NAN
+            } else {
+                sum / good_steps as f64
+            },
             val_loss,
             learning_rate: optimizer.learning_rate(),
             seconds: started.elapsed().as_secs_f64(),
+            skipped_steps: skipped,
         };
         history.epochs.push(record.clone());
 
@@ -169,7 +220,7 @@ pub fn train<B: Backend>(
         let stop = cfg.patience.is_some_and(|p| state.wait >= p);
         let last = stop || epoch + 1 == cfg.epochs;
         if (epoch + 1) % cfg.checkpoint_every == 0 && !last {
-            checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
+            checkpoint_to(cfg, store, optimizer.as_ref(), &state, history, &run)?;
         }
         bar.set_message(format!(
             "epoch {}/{} loss {:.4}{} lr {:.1e}",
@@ -185,7 +236,7 @@ pub fn train<B: Backend>(
         }
         if callback.on_epoch_end(&record).is_break() {
             interrupted = true;
-            checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
+            checkpoint_to(cfg, store, optimizer.as_ref(), &state, history, &run)?;
             break;
         }
     }
@@ -198,9 +249,20 @@ pub fn train<B: Backend>(
             history.best_epoch = state.best_epoch;
         }
         state.finished = true;
-        checkpoint_to(cfg, store, optimizer.as_ref(), &state, &history, bpe)?;
+        checkpoint_to(cfg, store, optimizer.as_ref(), &state, history, &run)?;
     }
-    Ok((history, optimizer))
+    Ok(optimizer)
+}
+
+/// The rows of a batch for an error message: the first few and how many.
+fn describe_rows(rows: Vec<usize>) -> String {
+    const SHOWN: usize = 8;
+    let head: Vec<String> = rows.iter().take(SHOWN).map(usize::to_string).collect();
+    if rows.len() > SHOWN {
+        format!("{}, … ({} rows)", head.join(", "), rows.len())
+    } else {
+        head.join(", ")
+    }
 }
 
 /// Writes a checkpoint when `cfg` names a folder for them.
@@ -210,18 +272,10 @@ fn checkpoint_to<B: Backend>(
     optimizer: &dyn Optimizer<B>,
     state: &Progress<B>,
     history: &History,
-    batches_per_epoch: usize,
+    run: &RunIdentity,
 ) -> Result<()> {
     match &cfg.checkpoint_dir {
-        Some(dir) => checkpoint::save(
-            dir,
-            store,
-            optimizer,
-            state,
-            history,
-            cfg.epochs,
-            batches_per_epoch,
-        ),
+        Some(dir) => checkpoint::save(dir, store, optimizer, state, history, run),
         None => Ok(()),
     }
 }

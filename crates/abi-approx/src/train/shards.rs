@@ -35,9 +35,11 @@ pub(crate) fn loss_and_gradients<B: Backend>(
     let pieces = parallel::par_map::<B, _, _, _>(0..shards, |s| {
         let (weight, part) = &parts[s];
         let mut shard_rng = rand_chacha::ChaCha8Rng::seed_from_u64(seeds[s]);
+        let offset = rows * s / shards;
         let result = model
             .batch_loss(part, Mode::Train, &mut shard_rng)
-            .and_then(|loss| Ok((loss.to_scalar()?, loss.backward()?)));
+            .and_then(|loss| Ok((loss.to_scalar()?, loss.backward()?)))
+            .map_err(|e| e.at_rows(|row| Some(offset + row)));
         (*weight, result)
     });
     let mut loss = 0.0;

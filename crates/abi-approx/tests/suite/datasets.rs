@@ -116,3 +116,30 @@ fn replay_buffer_stays_bounded_and_mixes_old_and_new() {
         OnlineDataset::new(Arc::new(TwoMoons::new().unwrap().simulator()), 50, 10, 1).unwrap();
     assert!(ReplayDataset::new(online, 10, 40, 0).is_err());
 }
+
+/// A simulator of one's own that panics on its third batch.
+#[derive(Debug)]
+struct PanicsOnThirdBatch(std::sync::atomic::AtomicUsize);
+
+impl Simulator for PanicsOnThirdBatch {
+    fn sample(&self, batch_size: usize, _rng: &mut dyn rand::RngCore) -> abi_sim::Result<Batch> {
+        let call = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        assert!(call < 2, "the simulator's own assertion on call {call}");
+        Ok(numbered(batch_size, 0))
+    }
+}
+
+#[test]
+fn a_panicking_simulator_is_an_error_with_its_message_online() {
+    for prefetch in [0, 2] {
+        let sim = Arc::new(PanicsOnThirdBatch(std::sync::atomic::AtomicUsize::new(0)));
+        let mut ds = OnlineDataset::new(sim, 8, 4, 0).unwrap().prefetch(prefetch);
+        ds.start_epoch(0).unwrap();
+        assert!(ds.next_batch().is_ok() && ds.next_batch().is_ok());
+        let err = ds.next_batch().unwrap_err().to_string();
+        assert!(
+            err.contains("panicked in batch 2: the simulator's own assertion on call 2"),
+            "prefetch {prefetch}: {err}"
+        );
+    }
+}

@@ -150,3 +150,102 @@ fn nle_rejection_agrees_with_slice_sampling_on_the_same_likelihood() {
     }
     assert!(rejected.acceptance_rate > 0.0 && rejected.acceptance_rate <= 1.0);
 }
+
+/// `m` uniform draws on `[0, 1)` for each of `rows` data sets, as `theta (rows, m, 1)`.
+fn uniform_proposals(rows: usize, rng: &mut rand_chacha::ChaCha8Rng, m: usize) -> Batch {
+    use rand::Rng;
+    let values: Vec<f64> = (0..rows * m).map(|_| rng.random::<f64>()).collect();
+    let mut b = Batch::new();
+    b.insert(
+        "theta",
+        ndarray::ArrayD::from_shape_vec(vec![rows, m, 1], values).unwrap(),
+    )
+    .unwrap();
+    b
+}
+
+#[test]
+fn rejection_against_a_barely_touched_support_fails_fast_with_the_rate() {
+    use abi_approx::ApproxError;
+    use abi_approx::parts::sampler::reject;
+    let support = abi_approx::Support {
+        key: "theta".into(),
+        distribution: Distribution::box_uniform(vec![0.0], vec![1e-4]).unwrap(),
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut rounds_run = 0;
+    let mut propose = |m: usize| {
+        rounds_run += 1;
+        Ok(uniform_proposals(4, &mut rng, m))
+    };
+    match reject(4, 10_000, &support, 100, 1 << 20, &mut propose) {
+        Err(ApproxError::Leakage { rounds, rate, .. }) => {
+            assert!(rounds <= 3, "{rounds} rounds");
+            assert!((2e-5..5e-4).contains(&rate), "rate {rate}");
+        }
+        other => panic!(
+            "expected a leakage error, got {:?}",
+            other.map(|r| r.accepted)
+        ),
+    }
+    assert!(rounds_run <= 3);
+    // a support of another dimension than the draws is named as such, not as leakage
+    let wrong = abi_approx::Support {
+        key: "theta".into(),
+        distribution: Distribution::box_uniform(vec![0.0; 2], vec![1.0; 2]).unwrap(),
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+    let err = reject(4, 10, &wrong, 100, 1 << 20, &mut |m| {
+        Ok(uniform_proposals(4, &mut rng, m))
+    })
+    .map(|_| ())
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("dimension 2, but its draws have 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_call_asks_for_more_draws_than_allowed() {
+    use abi_approx::parts::sampler::sample_posterior;
+    let options = abi_approx::SampleOptions {
+        max_draws_per_call: 300,
+        ..abi_approx::SampleOptions::default().quiet()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut largest = 0;
+    let mut propose = |start: usize, end: usize, m: usize| {
+        largest = largest.max((end - start) * m);
+        Ok(uniform_proposals(end - start, &mut rng, m))
+    };
+    let draws = sample_posterior(3, 1_000, &options, &mut propose).unwrap();
+    assert_eq!(draws.draws.f64("theta").unwrap().shape(), &[3, 1_000, 1]);
+    assert!(largest <= 300, "{largest}");
+    // with a support too: pieces of the draws are rejected separately
+    let within = abi_approx::SampleOptions {
+        max_draws_per_call: 300,
+        ..abi_approx::SampleOptions::default().quiet().within(
+            "theta",
+            Distribution::box_uniform(vec![0.0], vec![0.5]).unwrap(),
+        )
+    };
+    let draws = sample_posterior(2, 700, &within, &mut |start, end, m| {
+        Ok(uniform_proposals(end - start, &mut rng, m))
+    })
+    .unwrap();
+    let theta = draws.draws.f64("theta").unwrap();
+    assert_eq!(theta.shape(), &[2, 700, 1]);
+    assert!(theta.iter().all(|t| *t <= 0.5));
+    // a number of draws no tensor can hold is refused before any call
+    let mut calls = 0;
+    let err = sample_posterior(4, 1 << 40, &options, &mut |_, _, _| {
+        calls += 1;
+        Ok(Batch::new())
+    })
+    .map(|_| ())
+    .unwrap_err();
+    assert!(err.to_string().contains("exceed the limit"), "{err}");
+    assert_eq!(calls, 0);
+}

@@ -186,7 +186,7 @@ fn save_and_load_give_identical_samples_and_reject_bad_files() {
     let json = std::fs::read_to_string(dir.path().join("model.json")).unwrap();
     std::fs::write(
         dir.path().join("model.json"),
-        json.replace("\"format_version\": 2", "\"format_version\": 99"),
+        json.replace("\"format_version\": 3", "\"format_version\": 99"),
     )
     .unwrap();
     let err = ContinuousApproximator::<NdArray>::load(dir.path(), &Cpu).unwrap_err();
@@ -232,7 +232,7 @@ fn rejection_keeps_draws_in_the_support_and_reports_acceptance() {
     match a.sample_with(10, &obs, &options, &mut rng) {
         Err(ApproxError::Leakage {
             accepted, rounds, ..
-        }) => assert_eq!((accepted, rounds), (0, 3)),
+        }) => assert!(accepted == 0 && rounds <= 3, "{accepted} {rounds}"),
         other => panic!("expected a leakage error, got {other:?}"),
     }
 }

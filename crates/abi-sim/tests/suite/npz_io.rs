@@ -99,3 +99,95 @@ fn bad_files_are_errors() {
         Err(SimError::File { .. })
     ));
 }
+
+#[test]
+fn a_new_shard_never_replaces_one_after_a_deletion() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ShardWriter::new(dir.path()).unwrap();
+    let first = w.write(&sample_batch()).unwrap();
+    let second = w.write(&sample_batch()).unwrap();
+    std::fs::remove_file(&first).unwrap();
+    let before = std::fs::read(&second).unwrap();
+    let mut other = sample_batch();
+    other
+        .insert("extra", ArrayD::<f64>::zeros(IxDyn(&[3, 1])))
+        .unwrap();
+    // one shard left: counting would name the new one after the first, i.e. the second
+    let third = ShardWriter::new(dir.path()).unwrap().write(&other).unwrap();
+    assert_ne!(third, second);
+    assert_eq!(std::fs::read(&second).unwrap(), before);
+    // a writer whose next number another writer took moves on instead of replacing
+    let mut stale = ShardWriter::new(dir.path()).unwrap();
+    let taken = ShardWriter::new(dir.path())
+        .unwrap()
+        .write(&sample_batch())
+        .unwrap();
+    let fourth = stale.write(&other).unwrap();
+    assert_ne!(fourth, taken);
+    assert_eq!(read_npz(&taken).unwrap().len(), 3);
+    assert_eq!(shard_paths(dir.path()).unwrap().len(), 4);
+}
+
+/// An `.npy` entry whose header declares `shape` (and holds eight bytes of data), stored in
+/// a zip archive without compression.
+fn crafted_npz(path: &std::path::Path, header: &[u8]) {
+    use std::io::Write;
+    let file = std::fs::File::create(path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("x.npy", options).unwrap();
+    zip.write_all(header).unwrap();
+    zip.write_all(&[0u8; 8]).unwrap();
+    zip.finish().unwrap();
+}
+
+fn npy_header(dict: &str) -> Vec<u8> {
+    let mut text = dict.as_bytes().to_vec();
+    while (10 + text.len() + 1) % 64 != 0 {
+        text.push(b' ');
+    }
+    text.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(text.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&text);
+    bytes
+}
+
+#[test]
+fn sizes_declared_in_a_file_are_checked_before_allocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.npz");
+    crafted_npz(
+        &huge,
+        &npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 2), }"),
+    );
+    assert!(std::fs::metadata(&huge).unwrap().len() < 400);
+    let e = read_npz(&huge).unwrap_err().to_string();
+    assert!(e.contains("huge.npz") && e.contains("entry `x.npy`"), "{e}");
+    assert!(e.contains("17592186044416 bytes"), "{e}");
+    // an element count that overflows
+    let overflow = dir.path().join("overflow.npz");
+    crafted_npz(
+        &overflow,
+        &npy_header(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4), }",
+        ),
+    );
+    let e = read_npz(&overflow).unwrap_err().to_string();
+    assert!(e.contains("overflows"), "{e}");
+    // a version-2 header claiming 4 GiB of header text
+    let long = dir.path().join("long.npz");
+    let mut header = b"\x93NUMPY\x02\x00".to_vec();
+    header.extend_from_slice(&u32::MAX.to_le_bytes());
+    crafted_npz(&long, &header);
+    let e = read_npz(&long).unwrap_err().to_string();
+    assert!(e.contains("header of 4294967295 bytes"), "{e}");
+    // the honest file of the same layout reads
+    let honest = dir.path().join("honest.npz");
+    crafted_npz(
+        &honest,
+        &npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1), }"),
+    );
+    assert_eq!(read_npz(&honest).unwrap().batch_size(), Some(1));
+}

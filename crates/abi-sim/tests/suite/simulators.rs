@@ -349,3 +349,35 @@ fn simulating_for_given_parameters_replaces_their_draws() {
         .unwrap_err();
     assert!(e.to_string().contains("no rows"), "{e}");
 }
+
+#[test]
+fn a_panicking_simulation_function_is_an_error_naming_it_and_the_draw() {
+    let sim = make_simulator()
+        .then("prior", |_, rng| {
+            Ok(Vars::new().with("mu", rng.random::<f64>()))
+        })
+        .then("likelihood", |v, _| {
+            let mu = v.scalar("mu")?;
+            let data: Vec<f64> = vec![mu];
+            // a user's bug: an index past the end
+            Ok(Vars::new().with("x", data[usize::from(mu > 2.0) + 1]))
+        })
+        .parallel(false);
+    match simulate(&sim, 4, 4, &mut rng(0), false) {
+        Err(SimError::Function {
+            function,
+            draw,
+            reason,
+        }) => {
+            assert_eq!((function.as_str(), draw), ("likelihood", 0));
+            assert!(
+                reason.starts_with("panicked: index out of bounds"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected a function error, got {other:?}"),
+    }
+    let vectorized = make_vectorized(|_, _| -> abi_sim::Result<Batch> { panic!("no batch") });
+    let err = vectorized.sample(3, &mut rng(1)).unwrap_err().to_string();
+    assert!(err.contains("panicked: no batch"), "{err}");
+}

@@ -1,4 +1,13 @@
 //! Simulations as NumPy `.npz` files (one array per name), and sharded folders of them.
+//!
+//! Reading checks every entry's declared shape against the bytes the archive can hold
+//! ([`guard`]) before anything is allocated, so a crafted file is an error, never an abort.
+
+mod guard;
+mod shards;
+
+pub use guard::MAX_COMPRESSION_RATIO;
+pub use shards::{ShardWriter, shard_paths};
 
 use crate::array::Array;
 use crate::batch::Batch;
@@ -6,9 +15,9 @@ use crate::error::{Result, SimError};
 use ndarray::ArrayD;
 use ndarray_npy::{NpzReader, NpzWriter};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn file_err(path: &Path, e: impl std::fmt::Display) -> SimError {
+pub(crate) fn file_err(path: &Path, e: impl std::fmt::Display) -> SimError {
     SimError::File {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -18,7 +27,7 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> SimError {
 /// Writes a batch as an uncompressed `.npz` archive (readable by `numpy.load`), atomically.
 pub fn write_npz(batch: &Batch, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let tmp = path.with_extension("npz.tmp");
+    let tmp = temporary_beside(path);
     {
         let file = File::create(&tmp).map_err(|e| file_err(path, e))?;
         let mut npz = NpzWriter::new(file);
@@ -30,15 +39,29 @@ pub fn write_npz(batch: &Batch, path: impl AsRef<Path>) -> Result<()> {
             };
             r.map_err(|e| file_err(path, format!("entry `{name}`: {e}")))?;
         }
-        npz.finish().map_err(|e| file_err(path, e))?;
+        let file = npz.finish().map_err(|e| file_err(path, e))?;
+        file.sync_all().map_err(|e| file_err(path, e))?;
     }
     std::fs::rename(&tmp, path).map_err(|e| file_err(path, e))
 }
 
+/// A temporary name beside `path`, unique to this process and call.
+pub(crate) fn temporary_beside(path: &Path) -> std::path::PathBuf {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "npz".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.tmp-{}-{call}", std::process::id()))
+}
+
 /// Reads an `.npz` archive (ours or NumPy's `savez` / `savez_compressed`) into a batch.
 /// Entries of type float64, float32 and int64 are supported; names keep the archive's order.
+/// An entry whose declared shape needs more bytes than the archive holds is an error naming
+/// the entry, raised before anything is allocated.
 pub fn read_npz(path: impl AsRef<Path>) -> Result<Batch> {
     let path = path.as_ref();
+    guard::check_archive(path)?;
     let file = File::open(path).map_err(|e| file_err(path, e))?;
     let mut npz = NpzReader::new(file).map_err(|e| file_err(path, e))?;
     let names = npz.names().map_err(|e| file_err(path, e))?;
@@ -67,41 +90,4 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<Batch> {
         batch.insert(name, array).map_err(|e| file_err(path, e))?;
     }
     Ok(batch)
-}
-
-/// Writes simulations as a folder of numbered `.npz` shards: the on-disk dataset format.
-#[derive(Debug)]
-pub struct ShardWriter {
-    dir: PathBuf,
-    next: usize,
-}
-
-impl ShardWriter {
-    /// Creates (or reuses) the folder; new shards are numbered after the existing ones.
-    pub fn new(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(|e| file_err(&dir, e))?;
-        let next = shard_paths(&dir)?.len();
-        Ok(Self { dir, next })
-    }
-
-    /// Writes one shard and returns its path.
-    pub fn write(&mut self, batch: &Batch) -> Result<PathBuf> {
-        let path = self.dir.join(format!("shard-{:06}.npz", self.next));
-        write_npz(batch, &path)?;
-        self.next += 1;
-        Ok(path)
-    }
-}
-
-/// The shards of a folder, sorted by name.
-pub fn shard_paths(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-    let dir = dir.as_ref();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| file_err(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "npz"))
-        .collect();
-    paths.sort();
-    Ok(paths)
 }

@@ -1,0 +1,36 @@
+//! The caps on sizes, in one place: every tensor a constructor or a network's parameter
+//! creation allocates is checked against them before any memory is taken, so a size read
+//! from a file (a network's width in `model.json`, an array's shape) or passed by a caller
+//! (the number of draws) is an error, never an allocation failure that aborts the process.
+//!
+//! - [`MAX_TENSOR_ELEMENTS`]: no tensor holds more elements (2³¹: 8 GiB in `f32`).
+//! - A [`ParamStore`](crate::ParamStore) may carry an element budget
+//!   ([`ParamStore::limit_elements`](crate::ParamStore::limit_elements)): loading a saved
+//!   model sets it from the size of its weights file, so that a network spec asking for more
+//!   parameters than the file can hold fails before it is built.
+
+use crate::error::{Result, TensorError};
+
+/// The most elements one tensor may hold.
+pub const MAX_TENSOR_ELEMENTS: usize = 1 << 31;
+
+/// The element count of `shape`, or [`TensorError::TooLarge`] naming `op` when it overflows
+/// or exceeds [`MAX_TENSOR_ELEMENTS`].
+///
+/// ```
+/// use abi_tensor::limits::checked_numel;
+/// assert_eq!(checked_numel("zeros", &[3, 4]).unwrap(), 12);
+/// assert!(checked_numel("zeros", &[1 << 20, 1 << 20]).is_err());
+/// assert!(checked_numel("zeros", &[usize::MAX, 2]).is_err());
+/// ```
+pub fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_TENSOR_ELEMENTS)
+        .ok_or_else(|| TensorError::TooLarge {
+            op,
+            shape: shape.to_vec(),
+            limit: MAX_TENSOR_ELEMENTS,
+        })
+}

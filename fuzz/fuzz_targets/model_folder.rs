@@ -1,0 +1,7 @@
+//! libFuzzer entry point of [`abi_fuzz::model_folder`]: `cargo fuzz run model_folder --features libfuzzer`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // a rejection is a typed error, which is fine; a panic or an abort is a finding
+    let _ = abi_fuzz::model_folder(data);
+});

@@ -1,0 +1,121 @@
+//! Every file of `corpus/<target>/` through its target: the smoke run of the fuzz targets in
+//! CI (seconds). A panic fails the test; a typed error is a rejection, which is fine.
+//! `write_seed_corpus` (ignored) writes the seeds from real files.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+fn corpus(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target)
+}
+
+fn replay(target: &str, run: fn(&[u8]) -> abi_fuzz::Outcome) -> (usize, usize) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus(target))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut rejected = 0;
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        if run(&bytes).is_err() {
+            rejected += 1;
+        }
+    }
+    (files.len(), rejected)
+}
+
+#[test]
+fn model_folder_corpus() {
+    let (files, rejected) = replay("model_folder", abi_fuzz::model_folder);
+    // the real model among the seeds loads and samples
+    assert!(files >= 3 && rejected < files, "{files} {rejected}");
+}
+
+#[test]
+fn adapter_json_corpus() {
+    let (files, rejected) = replay("adapter_json", abi_fuzz::adapter_json);
+    assert!(files >= 3 && rejected < files, "{files} {rejected}");
+}
+
+#[test]
+fn npz_corpus() {
+    let (files, rejected) = replay("npz", abi_fuzz::npz);
+    assert!(files >= 3 && rejected < files, "{files} {rejected}");
+}
+
+fn put(target: &str, name: &str, bytes: &[u8]) {
+    std::fs::create_dir_all(corpus(target)).unwrap();
+    std::fs::write(corpus(target).join(name), bytes).unwrap();
+}
+
+#[test]
+#[ignore = "writes the seed corpora under fuzz/corpus/"]
+fn write_seed_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // model folders: the committed fixture, and it with mangled parts
+    let fixture = root.join("crates/abi-approx/tests/fixtures/two_moons_coupling_flow");
+    let json = std::fs::read(fixture.join("model.json")).unwrap();
+    let weights = std::fs::read(fixture.join("model.safetensors")).unwrap();
+    put(
+        "model_folder",
+        "fixture",
+        &abi_fuzz::pack_model(&json, &weights),
+    );
+    put(
+        "model_folder",
+        "truncated_weights",
+        &abi_fuzz::pack_model(&json, &weights[..weights.len() / 2]),
+    );
+    let text = String::from_utf8(json.clone()).unwrap();
+    put(
+        "model_folder",
+        "huge_width",
+        &abi_fuzz::pack_model(
+            text.replacen("16,", "1000000000000,", 1).as_bytes(),
+            &weights,
+        ),
+    );
+    // adapters: the fixture's, and the builder's transforms written out
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    put(
+        "adapter_json",
+        "fixture",
+        value["adapter"].to_string().as_bytes(),
+    );
+    let adapter = abi_adapter::Adapter::new()
+        .one_hot(&["k"], 3)
+        .clip(&["x"], f64::NEG_INFINITY, 2.0)
+        .standardize(&["theta"])
+        .concatenate(&["theta", "x"], "inference_variables");
+    put(
+        "adapter_json",
+        "transforms",
+        adapter.to_json().unwrap().as_bytes(),
+    );
+    put(
+        "adapter_json",
+        "not_json",
+        b"{\"format\": \"abi-adapter\", \"version\": 1, \"transforms\": [",
+    );
+    // archives: NumPy's, ours, and a crafted header
+    let numpy =
+        std::fs::read(root.join("crates/abi-sim/tests/fixtures/numpy_written.npz")).unwrap();
+    put("npz", "numpy_written", &numpy);
+    let dir = tempfile::tempdir().unwrap();
+    let mut batch = abi_sim::Batch::new();
+    batch
+        .insert("theta", ndarray::Array2::<f64>::zeros((3, 2)).into_dyn())
+        .unwrap();
+    batch
+        .insert("x", ndarray::Array3::<f32>::zeros((3, 4, 2)).into_dyn())
+        .unwrap();
+    let path = abi_sim::npz::ShardWriter::new(dir.path())
+        .unwrap()
+        .write(&batch)
+        .unwrap();
+    put("npz", "shard", &std::fs::read(path).unwrap());
+    put("npz", "not_a_zip", b"PK\x03\x04 not really");
+}
