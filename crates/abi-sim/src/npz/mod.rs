@@ -1,7 +1,7 @@
 //! Simulations as NumPy `.npz` files (one array per name), and sharded folders of them.
 //!
 //! Reading checks every entry's declared shape against the bytes the archive can hold
-//! ([`guard`]) before anything is allocated, so a crafted file is an error, never an abort.
+//! (`guard.rs`) before anything is allocated, so a crafted file is an error, never an abort.
 
 mod guard;
 mod shards;
