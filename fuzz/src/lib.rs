@@ -77,3 +77,30 @@ pub fn npz(data: &[u8]) -> Outcome {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+/// Parses `data` as a training file of `abi train`, then makes the workflow it describes
+/// (the networks are built later, on the first simulations).
+pub fn train_file(data: &[u8]) -> Outcome {
+    let text = std::str::from_utf8(data).map_err(|e| e.to_string())?;
+    let file = abi_workflow::train_file::TrainFile::parse(text, Path::new("train.toml"))
+        .map_err(|e| e.to_string())?;
+    let mut builder = abi_workflow::BasicWorkflow::builder()
+        .variables(file.variables.clone())
+        .learning_rate(file.training.learning_rate)
+        .seed(file.training.seed)
+        .quiet();
+    if let Some(spec) = &file.networks.inference {
+        builder = builder.inference_network(spec.clone());
+    }
+    if let Some(spec) = &file.networks.summary {
+        builder = builder.summary_network(spec.clone());
+    }
+    if let Some(task) = &file.simulations.task {
+        builder = builder
+            .simulator(abi_sim::benchmarks::simulator_by_name(task).map_err(|e| e.to_string())?);
+    }
+    builder
+        .build::<abi_ndarray::NdArray>(&abi_ndarray::Cpu)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}

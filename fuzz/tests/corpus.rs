@@ -46,6 +46,12 @@ fn npz_corpus() {
     assert!(files >= 3 && rejected < files, "{files} {rejected}");
 }
 
+#[test]
+fn train_file_corpus() {
+    let (files, rejected) = replay("train_file", abi_fuzz::train_file);
+    assert!(files >= 3 && rejected < files, "{files} {rejected}");
+}
+
 fn put(target: &str, name: &str, bytes: &[u8]) {
     std::fs::create_dir_all(corpus(target)).unwrap();
     std::fs::write(corpus(target).join(name), bytes).unwrap();
@@ -118,4 +124,29 @@ fn write_seed_corpus() {
         .unwrap();
     put("npz", "shard", &std::fs::read(path).unwrap());
     put("npz", "not_a_zip", b"PK\x03\x04 not really");
+    // training files: a full one, a minimal one, one with a set summary, and a broken one
+    put(
+        "train_file",
+        "full",
+        b"[simulations]\ntask = \"two_moons\"\ncount = 10000\n\n[variables]\n\
+          inference_variables = [\"theta\"]\ninference_conditions = [\"x\"]\n\n[networks]\n\
+          inference = { name = \"coupling_flow\", settings = { depth = 6 } }\n\n[training]\n\
+          epochs = 50\nbatch_size = 128\nlearning_rate = 1e-3\nseed = 0\n\n[output]\n\
+          model = \"model/\"\n",
+    );
+    put(
+        "train_file",
+        "minimal_npz",
+        b"[simulations]\nnpz = \"sims/\"\n[variables]\ninference_variables = [\"theta\"]\n\
+          [output]\nmodel = \"m\"\n",
+    );
+    put(
+        "train_file",
+        "set_summary",
+        b"[simulations]\ntask = \"gaussian_linear\"\n[variables]\n\
+          inference_variables = [\"theta\"]\nsummary_variables = [\"x\"]\n[networks]\n\
+          summary = { name = \"deep_set\", settings = { summary_dim = 8 } }\n[output]\n\
+          model = \"m\"\n",
+    );
+    put("train_file", "broken", b"[simulations\ntask = ");
 }

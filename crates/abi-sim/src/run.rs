@@ -44,8 +44,12 @@ pub fn simulate(
         ));
     }
     let bar = progress_bar(n as u64, "simulating", progress);
-    let mut parts = Vec::with_capacity(n.div_ceil(batch_size));
-    let mut done = 0;
+    let mut done = batch_size.min(n);
+    let first = sim.sample(done, rng)?;
+    check_total_size(&first, n)?;
+    bar.set_position(done as u64);
+    let mut parts = Vec::with_capacity(n.div_ceil(batch_size).min(4096));
+    parts.push(first);
     while done < n {
         let k = batch_size.min(n - done);
         parts.push(sim.sample(k, rng)?);
@@ -54,6 +58,29 @@ pub fn simulate(
     }
     bar.finish_and_clear();
     Batch::concat(&parts)
+}
+
+/// Checks that `n` draws shaped like those of `first` fit in arrays of at most
+/// [`MAX_ARRAY_ELEMENTS`](crate::limits::MAX_ARRAY_ELEMENTS) elements, before they are drawn.
+fn check_total_size(first: &Batch, n: usize) -> Result<()> {
+    for (name, array) in first.iter() {
+        let mut shape = array.shape().to_vec();
+        if let Some(rows) = shape.first_mut() {
+            *rows = n;
+        }
+        if crate::limits::array_elements(&shape).is_none() {
+            return Err(SimError::invalid(
+                "simulate",
+                format!(
+                    "{n} draws of `{name}` would make an array of shape {shape:?}, over the cap \
+                     of {} elements; simulate in shards (`abi simulate --shard`) and train from \
+                     disk",
+                    crate::limits::MAX_ARRAY_ELEMENTS
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What a pilot run saw: names, element types and shapes of two small batches.

@@ -4,7 +4,11 @@
 //! (the number of draws) is an error, never an allocation failure that aborts the process.
 //!
 //! - [`MAX_TENSOR_ELEMENTS`]: no tensor holds more elements (2³¹: 8 GiB in `f32`).
-//! - A [`ParamStore`](crate::ParamStore) may carry an element budget
+//! - [`MAX_MODEL_ELEMENTS`] and [`MAX_PARAMETER_TENSORS`]: no [`ParamStore`](crate::ParamStore)
+//!   holds more parameter elements (2³⁰: 4 GiB in `f32`) or more tensors (2¹⁶), so a network
+//!   spec of absurd width or depth (from a training file, or a caller) fails while it is
+//!   built, before its parameters exhaust memory.
+//! - A store may carry a smaller element budget
 //!   ([`ParamStore::limit_elements`](crate::ParamStore::limit_elements)): loading a saved
 //!   model sets it from the size of its weights file, so that a network spec asking for more
 //!   parameters than the file can hold fails before it is built.
@@ -13,6 +17,12 @@ use crate::error::{Result, TensorError};
 
 /// The most elements one tensor may hold.
 pub const MAX_TENSOR_ELEMENTS: usize = 1 << 31;
+
+/// The most parameter and buffer elements one [`ParamStore`](crate::ParamStore) holds.
+pub const MAX_MODEL_ELEMENTS: usize = 1 << 30;
+
+/// The most parameter and buffer tensors one [`ParamStore`](crate::ParamStore) holds.
+pub const MAX_PARAMETER_TENSORS: usize = 1 << 16;
 
 /// The element count of `shape`, or [`TensorError::TooLarge`] naming `op` when it overflows
 /// or exceeds [`MAX_TENSOR_ELEMENTS`].

@@ -7,6 +7,7 @@ mod estimates;
 mod files;
 pub mod flat;
 pub mod guides;
+pub mod train_file;
 mod variables;
 mod workflow;
 

@@ -12,15 +12,24 @@ use std::thread::JoinHandle;
 /// visits the shards in a shuffled order, a background thread reads the next shard while
 /// the current one is trained on, and rows are shuffled within each shard (rows left over at
 /// the end of a shard carry into the next).
+///
+/// Rows are numbered across the shards in the order [`shard_paths`] lists them (a training
+/// error names a bad row by that number).
 #[derive(Debug)]
 pub struct DiskDataset {
     shards: Vec<PathBuf>,
+    /// the number of each shard's first row
+    offsets: Vec<usize>,
     rows: usize,
     batch_size: usize,
     seed: u64,
     epoch: usize,
     pending: Option<Batch>,
-    reader: Option<(Receiver<Result<Batch>>, JoinHandle<()>)>,
+    /// the row numbers of `pending`'s rows
+    pending_rows: Vec<usize>,
+    /// the row numbers of the last batch
+    last_rows: Vec<usize>,
+    reader: Option<(Receiver<(usize, Result<Batch>)>, JoinHandle<()>)>,
     shards_left: usize,
 }
 
@@ -33,20 +42,25 @@ impl DiskDataset {
         if shards.is_empty() {
             return Err(ApproxError::file(dir, "no .npz shards in the folder"));
         }
-        let mut rows = 0;
+        let mut rows = 0usize;
+        let mut offsets = Vec::with_capacity(shards.len());
         for s in &shards {
-            rows += read_npz(s)?.batch_size().unwrap_or(0);
+            offsets.push(rows);
+            rows = rows.saturating_add(read_npz(s)?.batch_size().unwrap_or(0));
         }
         if rows == 0 {
             return Err(ApproxError::file(dir, "the shards hold no rows"));
         }
         Ok(Self {
             shards,
+            offsets,
             rows,
             batch_size,
             seed,
             epoch: 0,
             pending: None,
+            pending_rows: Vec::new(),
+            last_rows: Vec::new(),
             reader: None,
             shards_left: 0,
         })
@@ -64,8 +78,8 @@ impl DiskDataset {
         }
     }
 
-    /// The next shard, its rows shuffled.
-    fn next_shard(&mut self) -> Result<Option<Batch>> {
+    /// The next shard, its rows shuffled, and their row numbers.
+    fn next_shard(&mut self) -> Result<Option<(Batch, Vec<usize>)>> {
         if self.shards_left == 0 {
             return Ok(None);
         }
@@ -73,7 +87,9 @@ impl DiskDataset {
             .reader
             .as_ref()
             .ok_or(ApproxError::ProducerGone("disk"))?;
-        let shard = rx.recv().map_err(|_| ApproxError::ProducerGone("disk"))??;
+        let (shard_index, shard) = rx.recv().map_err(|_| ApproxError::ProducerGone("disk"))?;
+        let shard = shard?;
+        let first = self.offsets.get(shard_index).copied().unwrap_or(0);
         let index = self.shards.len() - self.shards_left;
         self.shards_left -= 1;
         let rows = shard.batch_size().unwrap_or(0);
@@ -83,7 +99,8 @@ impl DiskDataset {
             5,
             (self.epoch * self.shards.len() + index) as u64,
         ));
-        Ok(Some(shard.select(&order)?))
+        let numbers = order.iter().map(|&r| first + r).collect();
+        Ok(Some((shard.select(&order)?, numbers)))
     }
 }
 
@@ -102,15 +119,19 @@ impl Dataset for DiskDataset {
         self.stop_reader();
         self.epoch = epoch;
         self.pending = None;
-        let mut order = self.shards.clone();
+        self.pending_rows.clear();
+        let mut order: Vec<(usize, PathBuf)> = self.shards.iter().cloned().enumerate().collect();
         order.shuffle(&mut stream_rng(self.seed, 4, epoch as u64));
         self.shards_left = order.len();
         let (tx, rx) = sync_channel(1);
         let handle = std::thread::Builder::new()
             .name("abi-disk-reader".into())
             .spawn(move || {
-                for path in order {
-                    if tx.send(read_npz(&path).map_err(Into::into)).is_err() {
+                for (index, path) in order {
+                    if tx
+                        .send((index, read_npz(&path).map_err(Into::into)))
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -131,11 +152,15 @@ impl Dataset for DiskDataset {
                 break;
             }
             match self.next_shard()? {
-                Some(shard) => {
+                Some((shard, numbers)) => {
                     self.pending = Some(match self.pending.take() {
                         Some(p) if have > 0 => Batch::concat(&[p, shard])?,
-                        _ => shard,
+                        _ => {
+                            self.pending_rows.clear();
+                            shard
+                        }
                     });
+                    self.pending_rows.extend(numbers);
                 }
                 None if have > 0 => break,
                 None => {
@@ -151,6 +176,10 @@ impl Dataset for DiskDataset {
         let rows = pending.batch_size().unwrap_or(0);
         let take = self.batch_size.min(rows);
         let batch = pending.slice(0, take)?;
+        let rest = self
+            .pending_rows
+            .split_off(take.min(self.pending_rows.len()));
+        self.last_rows = std::mem::replace(&mut self.pending_rows, rest);
         if take < rows {
             self.pending = Some(pending.slice(take, rows)?);
         }
@@ -159,5 +188,9 @@ impl Dataset for DiskDataset {
 
     fn kind(&self) -> DatasetKind {
         DatasetKind::Disk
+    }
+
+    fn last_batch_rows(&self) -> Option<Vec<usize>> {
+        Some(self.last_rows.clone())
     }
 }

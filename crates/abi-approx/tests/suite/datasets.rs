@@ -75,6 +75,32 @@ fn disk_streams_every_row_once_per_epoch() {
 }
 
 #[test]
+fn disk_batches_name_their_rows_across_the_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = ShardWriter::new(dir.path()).unwrap();
+    let mut first = 0;
+    for s in 0..3 {
+        // ids are the rows' numbers across the shards in name order
+        w.write(&numbered(20 + 3 * s, first)).unwrap();
+        first += 20 + 3 * s;
+    }
+    let mut ds = DiskDataset::new(dir.path(), 16, 9).unwrap();
+    for epoch in 0..2 {
+        ds.start_epoch(epoch).unwrap();
+        for _ in 0..ds.batches_per_epoch() {
+            let batch = ds.next_batch().unwrap();
+            let ids: Vec<usize> = batch
+                .f64("id")
+                .unwrap()
+                .iter()
+                .map(|&v| v as usize)
+                .collect();
+            assert_eq!(ds.last_batch_rows().unwrap(), ids, "epoch {epoch}");
+        }
+    }
+}
+
+#[test]
 fn online_batches_do_not_depend_on_prefetching() {
     let sim: Arc<dyn Simulator> = Arc::new(TwoMoons::new().unwrap().simulator());
     let take = |prefetch: usize| {

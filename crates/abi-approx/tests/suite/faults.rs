@@ -193,3 +193,30 @@ fn a_nan_in_the_data_is_named_by_its_row_in_the_data_set() {
         }
     }
 }
+
+#[test]
+fn a_nan_in_shards_on_disk_is_named_by_its_row_across_the_shards() {
+    let clean = moons(60, 4);
+    let mut x = clean.f64("x").unwrap().clone();
+    // row 47: the third shard's row 7
+    x[[47, 0]] = f64::INFINITY;
+    let mut sims = Batch::new();
+    sims.insert("theta", clean.f64("theta").unwrap().clone())
+        .unwrap();
+    sims.insert("x", x).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = abi_sim::npz::ShardWriter::new(dir.path()).unwrap();
+    for start in [0, 20, 40] {
+        writer
+            .write(&sims.slice(start, start + 20).unwrap())
+            .unwrap();
+    }
+    let mut model = crate::tiny::model(4, 1, 8, false);
+    let mut data = abi_approx::dataset::DiskDataset::new(dir.path(), 8, 5).unwrap();
+    match model.fit(&mut data, &TrainConfig::new(2).quiet()) {
+        Err(ApproxError::NonFiniteData { row, role, .. }) => {
+            assert_eq!((row, role.as_str()), (47, "inference_conditions"))
+        }
+        other => panic!("expected a non-finite data error, got {other:?}"),
+    }
+}

@@ -381,3 +381,25 @@ fn a_panicking_simulation_function_is_an_error_naming_it_and_the_draw() {
     let err = vectorized.sample(3, &mut rng(1)).unwrap_err().to_string();
     assert!(err.contains("panicked: no batch"), "{err}");
 }
+
+#[test]
+fn simulating_more_draws_than_arrays_can_hold_is_an_error_before_they_are_drawn() {
+    let sim = make_simulator()
+        .then("x", |_, rng| {
+            Ok(Vars::new().with("x", vec![rng.random::<f64>(); 8]))
+        })
+        .parallel(false);
+    let err = simulate(&sim, 1 << 40, 1, &mut rng(0), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("1099511627776 draws of `x`") && err.contains("abi simulate"),
+        "{err}"
+    );
+    assert_eq!(
+        simulate(&sim, 5, 2, &mut rng(0), false)
+            .unwrap()
+            .batch_size(),
+        Some(5)
+    );
+}

@@ -151,7 +151,8 @@ impl<B: Backend> Param<B> {
 pub struct ParamStore<B: Backend> {
     params: Arc<RwLock<BTreeMap<String, Param<B>>>>,
     device: B::Device,
-    /// The most elements all parameters together may hold (`usize::MAX`: no limit).
+    /// The most elements all parameters together may hold (at most
+    /// [`MAX_MODEL_ELEMENTS`](crate::limits::MAX_MODEL_ELEMENTS)).
     budget: Arc<AtomicUsize>,
 }
 
@@ -170,12 +171,12 @@ impl<B: Backend> ParamStore<B> {
         Self {
             params: Arc::new(RwLock::new(BTreeMap::new())),
             device,
-            budget: Arc::new(AtomicUsize::new(usize::MAX)),
+            budget: Arc::new(AtomicUsize::new(crate::limits::MAX_MODEL_ELEMENTS)),
         }
     }
 
-    /// Limits the elements all parameters and buffers together may hold (`None`: no limit
-    /// beyond [`MAX_TENSOR_ELEMENTS`](crate::limits::MAX_TENSOR_ELEMENTS) per tensor):
+    /// Limits the elements all parameters and buffers together may hold (`None`: the caps
+    /// of [`limits`](crate::limits), which also bound a smaller limit):
     /// creating one past the limit through a [`ParamPath`] is an error raised before its
     /// values are allocated. Loading a saved model sets it from the size of the weights file.
     ///
@@ -191,13 +192,22 @@ impl<B: Backend> ParamStore<B> {
     /// }
     /// ```
     pub fn limit_elements(&self, max: Option<usize>) {
+        let cap = crate::limits::MAX_MODEL_ELEMENTS;
         self.budget
-            .store(max.unwrap_or(usize::MAX), Ordering::Relaxed);
+            .store(max.map_or(cap, |m| m.min(cap)), Ordering::Relaxed);
     }
 
     /// Checks that a tensor `name` of `shape` fits the element limits.
     pub(crate) fn reserve(&self, name: &str, shape: &[usize]) -> Result<()> {
         let n = crate::limits::checked_numel("parameter", shape)?;
+        let tensors = self.map().len();
+        if tensors >= crate::limits::MAX_PARAMETER_TENSORS {
+            return Err(TensorError::Param(format!(
+                "parameter `{name}` would be tensor {} of the store, over its limit of {}",
+                tensors + 1,
+                crate::limits::MAX_PARAMETER_TENSORS
+            )));
+        }
         let budget = self.budget.load(Ordering::Relaxed);
         let total = self.num_elements().saturating_add(n);
         if total > budget {

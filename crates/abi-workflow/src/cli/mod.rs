@@ -1,15 +1,14 @@
 //! The `abi` subcommands, one file each.
 
 pub mod bench;
-pub mod config;
 pub mod diagnose;
 pub mod sample;
 pub mod simulate;
 pub mod train;
 
 use abi_ndarray::{Cpu, NdArray};
+use abi_workflow::train_file::{TRAIN_FILE_COPY, TrainFile};
 use abi_workflow::{BasicWorkflow, Result, WorkflowError};
-use config::{TRAIN_FILE_COPY, TrainFile};
 use std::path::Path;
 
 /// The workflow in the model folder `dir` and the training file it was made from (when
@@ -18,10 +17,7 @@ pub fn load_model(dir: &Path, seed: u64) -> Result<(BasicWorkflow<NdArray>, Opti
     let copy = dir.join(TRAIN_FILE_COPY);
     let train = if copy.exists() {
         let text = std::fs::read_to_string(&copy).map_err(|e| WorkflowError::file(&copy, e))?;
-        Some(
-            toml::from_str::<TrainFile>(&text)
-                .map_err(|e| WorkflowError::file(&copy, e.to_string().trim_end()))?,
-        )
+        Some(TrainFile::parse(&text, &copy)?)
     } else {
         None
     };

@@ -1,7 +1,7 @@
 //! `abi train`: a model from a TOML training file.
 
-use super::config::{TRAIN_FILE_COPY, TrainFile};
 use abi_ndarray::{Cpu, NdArray};
+use abi_workflow::train_file::{TRAIN_FILE_COPY, TrainFile};
 use abi_workflow::{BasicWorkflow, Result, WorkflowError};
 use rand::SeedableRng;
 use std::path::Path;
