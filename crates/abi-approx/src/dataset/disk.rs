@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
+/// A shard read by the background thread: its number in name order and its rows.
+type ReadShard = (usize, Result<Batch>);
+
 /// Simulations in a folder of `.npz` shards (as written by
 /// [`ShardWriter`](abi_sim::npz::ShardWriter)), streamed with bounded memory: each epoch
 /// visits the shards in a shuffled order, a background thread reads the next shard while
@@ -29,7 +32,7 @@ pub struct DiskDataset {
     pending_rows: Vec<usize>,
     /// the row numbers of the last batch
     last_rows: Vec<usize>,
-    reader: Option<(Receiver<(usize, Result<Batch>)>, JoinHandle<()>)>,
+    reader: Option<(Receiver<ReadShard>, JoinHandle<()>)>,
     shards_left: usize,
 }
 

@@ -6,7 +6,8 @@
 use crate::error::{ApproxError, Result};
 use crate::sampling::{Draws, SampleOptions, Support};
 use abi_sim::Batch;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use std::ops::Range;
 
 /// Draws `n` parameter sets for each of `rows` data sets. `propose(start, end, m)` must return
 /// `m` draws for each data set in `start..end` as named parameters shaped `(end − start, m,
@@ -37,12 +38,11 @@ pub fn sample_posterior(
     let per_call = options.max_draws_per_call;
     let per_chunk = (per_call / n).max(1);
     let bar = abi_sim::progress_bar(rows as u64, "sampling", options.progress);
-    let (mut parts, mut proposed, mut accepted) = (Vec::new(), 0usize, 0usize);
+    let (mut out, mut proposed, mut accepted) = (DrawsOut::new(rows, n), 0usize, 0usize);
     let mut start = 0;
     while start < rows {
         let end = (start + per_chunk).min(rows);
         // a data set's draws in pieces of at most `per_call` (one piece when they fit)
-        let mut pieces = Vec::new();
         let mut done = 0;
         while done < n {
             let m = (n - done).min(per_call.max(1));
@@ -62,20 +62,15 @@ pub fn sample_posterior(
                     outcome.draws
                 }
             };
-            pieces.push(draws);
+            out.put(&draws, start..end, done..done + m)?;
             done += m;
         }
-        parts.push(if pieces.len() == 1 {
-            pieces.swap_remove(0)
-        } else {
-            concat_draws(&pieces)?
-        });
         bar.inc((end - start) as u64);
         start = end;
     }
     bar.finish_and_clear();
     Ok(Draws {
-        draws: Batch::concat(&parts)?,
+        draws: out.finish()?,
         acceptance_rate: options
             .support
             .as_ref()
@@ -83,23 +78,66 @@ pub fn sample_posterior(
     })
 }
 
-/// Pieces of draws for the same data sets, `(rows, m_i, ...)`, joined along the draws axis.
-fn concat_draws(pieces: &[Batch]) -> Result<Batch> {
-    let mut out = Batch::new();
-    let Some(first) = pieces.first() else {
-        return Ok(out);
-    };
-    for name in first.names() {
-        let arrays: Vec<ArrayD<f64>> = pieces
-            .iter()
-            .map(|p| Ok(p.get(name)?.to_f64()))
-            .collect::<Result<_>>()?;
-        let views: Vec<_> = arrays.iter().map(|a| a.view()).collect();
-        let joined = ndarray::concatenate(ndarray::Axis(1), &views)
-            .map_err(|e| ApproxError::Config(format!("joining the draws of `{name}`: {e}")))?;
-        out.insert(name, joined)?;
+/// The draws of all data sets, `(rows, n, ...)` per parameter, allocated once from the shape
+/// of the first piece and filled piece by piece (no copy of the whole at the end).
+struct DrawsOut {
+    rows: usize,
+    n: usize,
+    arrays: Vec<(String, ArrayD<f64>)>,
+}
+
+impl DrawsOut {
+    fn new(rows: usize, n: usize) -> Self {
+        Self {
+            rows,
+            n,
+            arrays: Vec::new(),
+        }
     }
-    Ok(out)
+
+    /// Copies `piece`, the draws `draws` of the data sets `sets`, into place.
+    fn put(&mut self, piece: &Batch, sets: Range<usize>, draws: Range<usize>) -> Result<()> {
+        if self.arrays.is_empty() {
+            for (name, array) in piece.iter() {
+                let mut shape = array.shape().to_vec();
+                if shape.len() < 2 {
+                    return Err(ApproxError::Config(format!(
+                        "draws of `{name}` of shape {shape:?} lack the data set and draw axes"
+                    )));
+                }
+                shape[0] = self.rows;
+                shape[1] = self.n;
+                abi_tensor::limits::checked_numel("sample", &shape)?;
+                self.arrays
+                    .push((name.to_string(), ArrayD::zeros(IxDyn(&shape))));
+            }
+        }
+        for (name, out) in &mut self.arrays {
+            let array = piece.get(name)?;
+            let mut place = out.slice_axis_mut(Axis(0), Slice::from(sets.clone()));
+            let mut place = place.slice_axis_mut(Axis(1), Slice::from(draws.clone()));
+            if place.shape() != array.shape() {
+                return Err(ApproxError::Config(format!(
+                    "draws of `{name}` came shaped {:?} where {:?} was asked for",
+                    array.shape(),
+                    place.shape()
+                )));
+            }
+            match array {
+                abi_sim::Array::F64(a) => place.assign(a),
+                other => place.assign(&other.to_f64()),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Batch> {
+        let mut batch = Batch::new();
+        for (name, array) in self.arrays {
+            batch.insert(name, array)?;
+        }
+        Ok(batch)
+    }
 }
 
 fn relabel(e: ApproxError, dataset: usize) -> ApproxError {
