@@ -48,11 +48,17 @@ pub fn model_folder(data: &[u8]) -> Outcome {
     )
     .map_err(|e| e.to_string())?;
     // a model that loads must also run: draws for two data sets of the corpus models'
-    // condition `x` (other models reject it with an error)
-    let width = model.spec().layout.condition_dim.clamp(1, 64);
+    // condition `x`, a vector or (for the summary models) a set (other models reject it
+    // with an error); each axis at most 64 long
+    let layout = &model.spec().layout;
+    let mut shape = vec![2];
+    match &layout.summary_shape {
+        Some(set) => shape.extend(set.iter().map(|&d| d.clamp(1, 64))),
+        None => shape.push(layout.condition_dim.clamp(1, 64)),
+    }
     let mut conditions = abi_sim::Batch::new();
     conditions
-        .insert("x", ndarray::Array2::<f64>::zeros((2, width)).into_dyn())
+        .insert("x", ndarray::ArrayD::<f64>::zeros(ndarray::IxDyn(&shape)))
         .map_err(|e| e.to_string())?;
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(0);
     model

@@ -30,8 +30,12 @@ fn replay(target: &str, run: fn(&[u8]) -> abi_fuzz::Outcome) -> (usize, usize) {
 #[test]
 fn model_folder_corpus() {
     let (files, rejected) = replay("model_folder", abi_fuzz::model_folder);
-    // the real model among the seeds loads and samples
     assert!(files >= 3 && rejected < files, "{files} {rejected}");
+    // the real models among the seeds load and sample
+    for seed in ["fixture", "deep_set", "set_transformer"] {
+        let bytes = std::fs::read(corpus("model_folder").join(seed)).unwrap();
+        assert_eq!(abi_fuzz::model_folder(&bytes), Ok(()), "{seed}");
+    }
 }
 
 #[test]
@@ -84,6 +88,68 @@ fn write_seed_corpus() {
             &weights,
         ),
     );
+    // a set-summary model (a small DeepSet and, apart, a small SetTransformer): sets of
+    // five 2-vectors in `x`
+    for (name, summary) in [
+        (
+            "deep_set",
+            abi_nets::NetworkSpec::new("deep_set")
+                .set("summary_dim=4")
+                .unwrap()
+                .set("mlp_widths_equivariant=[8, 8]")
+                .unwrap(),
+        ),
+        (
+            "set_transformer",
+            abi_nets::NetworkSpec::new("set_transformer")
+                .set("summary_dim=4")
+                .unwrap()
+                .set("embed_dims=[8]")
+                .unwrap()
+                .set("num_heads=[2]")
+                .unwrap()
+                .set("mlp_depths=[1]")
+                .unwrap()
+                .set("mlp_widths=[8]")
+                .unwrap()
+                .set("num_inducing_points=3")
+                .unwrap(),
+        ),
+    ] {
+        let mut sims = abi_sim::Batch::new();
+        sims.insert("theta", ndarray::Array2::<f64>::zeros((16, 2)).into_dyn())
+            .unwrap();
+        sims.insert(
+            "x",
+            ndarray::Array3::<f64>::from_shape_fn((16, 5, 2), |(i, j, k)| (i + j + k) as f64 * 0.1)
+                .into_dyn(),
+        )
+        .unwrap();
+        let adapter = abi_adapter::Adapter::new()
+            .rename("theta", "inference_variables")
+            .rename("x", "summary_variables");
+        let model = abi_approx::ContinuousApproximatorBuilder::new(adapter)
+            .summary_network(summary)
+            .inference_network(
+                abi_nets::NetworkSpec::new("coupling_flow")
+                    .set("depth=2")
+                    .unwrap()
+                    .set("subnet_widths=[8]")
+                    .unwrap(),
+            )
+            .build::<abi_ndarray::NdArray>(&sims, &abi_ndarray::Cpu)
+            .unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        model.save(folder.path()).unwrap();
+        put(
+            "model_folder",
+            name,
+            &abi_fuzz::pack_model(
+                &std::fs::read(folder.path().join("model.json")).unwrap(),
+                &std::fs::read(folder.path().join("model.safetensors")).unwrap(),
+            ),
+        );
+    }
     // adapters: the fixture's, and the builder's transforms written out
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     put(

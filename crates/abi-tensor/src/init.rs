@@ -1,7 +1,6 @@
 //! Parameter initialisers.
 
 use crate::error::{Result, TensorError};
-use crate::shape::numel;
 use rand::Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
@@ -68,7 +67,7 @@ pub fn fans(shape: &[usize]) -> (usize, usize) {
 impl Init {
     /// Draws `numel(shape)` values.
     pub fn sample(&self, shape: &[usize], rng: &mut impl Rng) -> Result<Vec<f64>> {
-        let n = numel(shape);
+        let n = crate::limits::checked_numel("init", shape)?;
         let (fan_in, fan_out) = fans(shape);
         let bad = |reason: String| TensorError::InvalidArgument { op: "init", reason };
         let uniform = |limit: f64, rng: &mut dyn rand::RngCore| -> Result<Vec<f64>> {

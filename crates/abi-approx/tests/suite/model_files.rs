@@ -117,3 +117,62 @@ fn a_network_size_in_model_json_is_checked_before_allocation() {
     let err = load(&dir).unwrap_err().to_string();
     assert!(err.contains("over the store's limit"), "{err}");
 }
+
+#[test]
+fn summary_network_sizes_in_model_json_are_checked_before_allocation() {
+    use abi_approx::ContinuousApproximatorBuilder;
+    use abi_nets::NetworkSpec;
+    let mut sims = abi_sim::Batch::new();
+    sims.insert("theta", ndarray::Array2::<f64>::zeros((8, 2)).into_dyn())
+        .unwrap();
+    sims.insert(
+        "x",
+        ndarray::Array3::<f64>::from_shape_fn((8, 5, 2), |(i, j, k)| (i + j * k) as f64).into_dyn(),
+    )
+    .unwrap();
+    let adapter = abi_adapter::Adapter::new()
+        .rename("theta", "inference_variables")
+        .rename("x", "summary_variables");
+    let summary = NetworkSpec::new("set_transformer")
+        .set("embed_dims=[8]")
+        .and_then(|s| s.set("num_heads=[2]"))
+        .and_then(|s| s.set("mlp_depths=[1]"))
+        .and_then(|s| s.set("mlp_widths=[8]"))
+        .and_then(|s| s.set("num_inducing_points=3"))
+        .unwrap();
+    let flow = NetworkSpec::new("coupling_flow")
+        .set("depth=2")
+        .and_then(|s| s.set("subnet_widths=[8]"))
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("model");
+    ContinuousApproximatorBuilder::new(adapter)
+        .summary_network(summary)
+        .inference_network(flow)
+        .build::<NdArray>(&sims, &Cpu)
+        .unwrap()
+        .save(&dir)
+        .unwrap();
+    assert!(load(&dir).is_ok());
+    let json = std::fs::read_to_string(dir.join("model.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // inducing points and attention widths the weights file cannot hold
+    for (key, absurd) in [
+        ("num_inducing_points", serde_json::json!(1_000_000_000u64)),
+        ("embed_dims", serde_json::json!([100_000u64])),
+        ("mlp_depths", serde_json::json!([1_000_000_000_000u64])),
+    ] {
+        let mut mangled = value.clone();
+        *mangled
+            .pointer_mut(&format!("/spec/summary_network/settings/{key}"))
+            .unwrap() = absurd;
+        std::fs::write(dir.join("model.json"), mangled.to_string()).unwrap();
+        let err = load(&dir).unwrap_err().to_string();
+        assert!(
+            err.contains("over the store's limit")
+                || err.contains("exceeds the cap")
+                || err.contains("exceeds the limit"),
+            "{key}: {err}"
+        );
+    }
+}

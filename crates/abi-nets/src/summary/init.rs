@@ -30,6 +30,7 @@ impl KernelInit {
     /// Draws a kernel of `shape`: a dense `(in, out)` matrix or a convolution kernel
     /// `(out, in, k)` (orthogonal kernels are orthogonal as `(out, in·k)` matrices).
     pub fn sample(self, shape: &[usize], rng: &mut (impl Rng + ?Sized)) -> Result<Vec<f64>> {
+        abi_tensor::limits::checked_numel("kernel init", shape)?;
         let (fan_in, _) = abi_tensor::init::fans(shape);
         let mut rng = rng;
         match self {
@@ -90,6 +91,7 @@ pub(crate) fn param_from_values<B: Backend>(
     shape: &[usize],
     values: &[f64],
 ) -> Result<Param<B>> {
+    path.reserve(name, shape)?;
     let full = if path.prefix().is_empty() {
         name.to_string()
     } else {
@@ -108,6 +110,7 @@ pub(crate) fn kernel<B: Backend>(
     init: KernelInit,
     rng: &mut (impl Rng + ?Sized),
 ) -> Result<Param<B>> {
+    path.reserve(name, shape)?;
     let values = init.sample(shape, rng)?;
     param_from_values(path, name, shape, &values)
 }

@@ -130,6 +130,7 @@ impl SetTransformerConfig {
                 None => SetBlock::Full(Box::new(AttentionBlock::new(&p, d, d, &s, &mut rng)?)),
                 Some(m) => {
                     let e = s.embed_dim;
+                    p.reserve("inducing_points", &[m, e])?;
                     let values = Init::GlorotUniform.sample(&[m, e], &mut rng)?;
                     SetBlock::Induced(Box::new(InducedBlock {
                         inducing_points: param_from_values(

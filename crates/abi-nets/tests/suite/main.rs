@@ -1,5 +1,6 @@
 //! The abi-nets integration tests, one binary: each module is one former test file.
 
+mod absurd_sizes;
 mod bimodal;
 mod consistency;
 mod coupling_flow;

@@ -154,6 +154,8 @@ pub struct ParamStore<B: Backend> {
     /// The most elements all parameters together may hold (at most
     /// [`MAX_MODEL_ELEMENTS`](crate::limits::MAX_MODEL_ELEMENTS)).
     budget: Arc<AtomicUsize>,
+    /// The elements all parameters and buffers hold (shapes never change once inserted).
+    used: Arc<AtomicUsize>,
 }
 
 impl<B: Backend> std::fmt::Debug for ParamStore<B> {
@@ -172,6 +174,7 @@ impl<B: Backend> ParamStore<B> {
             params: Arc::new(RwLock::new(BTreeMap::new())),
             device,
             budget: Arc::new(AtomicUsize::new(crate::limits::MAX_MODEL_ELEMENTS)),
+            used: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -199,8 +202,13 @@ impl<B: Backend> ParamStore<B> {
 
     /// Checks that a tensor `name` of `shape` fits the element limits.
     pub(crate) fn reserve(&self, name: &str, shape: &[usize]) -> Result<()> {
-        let n = crate::limits::checked_numel("parameter", shape)?;
         let tensors = self.map().len();
+        self.check_room(tensors, name, shape)
+    }
+
+    /// [`reserve`](Self::reserve) for a store already holding `tensors` tensors.
+    fn check_room(&self, tensors: usize, name: &str, shape: &[usize]) -> Result<()> {
+        let n = crate::limits::checked_numel("parameter", shape)?;
         if tensors >= crate::limits::MAX_PARAMETER_TENSORS {
             return Err(TensorError::Param(format!(
                 "parameter `{name}` would be tensor {} of the store, over its limit of {}",
@@ -209,7 +217,7 @@ impl<B: Backend> ParamStore<B> {
             )));
         }
         let budget = self.budget.load(Ordering::Relaxed);
-        let total = self.num_elements().saturating_add(n);
+        let total = self.used.load(Ordering::Relaxed).saturating_add(n);
         if total > budget {
             return Err(TensorError::Param(format!(
                 "parameter `{name}` of shape {shape:?} would bring the parameters to {total} \
@@ -241,8 +249,12 @@ impl<B: Backend> ParamStore<B> {
                 "parameter `{name}` already exists"
             )));
         }
+        let shape = value.shape();
+        self.check_room(map.len(), name, &shape)?;
+        let elements = shape.iter().product::<usize>();
         let param = Param::new(name.to_string(), value, trainable, false);
         map.insert(name.to_string(), param.clone());
+        self.used.fetch_add(elements, Ordering::Relaxed);
         Ok(param)
     }
 
@@ -254,8 +266,12 @@ impl<B: Backend> ParamStore<B> {
                 "parameter `{name}` already exists"
             )));
         }
+        let shape = value.shape();
+        self.check_room(map.len(), name, &shape)?;
+        let elements = shape.iter().product::<usize>();
         let param = Param::new(name.to_string(), value, false, true);
         map.insert(name.to_string(), param.clone());
+        self.used.fetch_add(elements, Ordering::Relaxed);
         Ok(param)
     }
 
@@ -295,10 +311,7 @@ impl<B: Backend> ParamStore<B> {
 
     /// Total number of scalar values.
     pub fn num_elements(&self) -> usize {
-        self.map()
-            .values()
-            .map(|p| p.shape().iter().product::<usize>())
-            .sum()
+        self.used.load(Ordering::Relaxed)
     }
 
     /// Freezes every parameter whose name starts with `prefix` (all of them for `""`); returns

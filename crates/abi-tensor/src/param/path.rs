@@ -77,6 +77,15 @@ impl<B: Backend> ParamPath<B> {
         self.store.insert_buffer(&self.full_name(name), value)
     }
 
+    /// Checks that a tensor `name` of `shape` under this path fits the store's limits (its
+    /// element budget and the caps of [`limits`](crate::limits)) without creating it: a
+    /// network that draws its own initial values calls it before drawing them, so that an
+    /// absurd size is an error before anything is allocated.
+    pub fn reserve(&self, name: &str, shape: &[usize]) -> Result<()> {
+        self.check_name(name)?;
+        self.store.reserve(&self.full_name(name), shape)
+    }
+
     fn check_name(&self, name: &str) -> Result<()> {
         if name.is_empty() || name.contains('.') {
             return Err(TensorError::Param(format!(

@@ -153,7 +153,7 @@ impl CouplingFlowConfig {
         }
         let split = dim / 2;
         let rotation: Vec<usize> = (split..dim).chain(0..split).collect();
-        let mut layers = Vec::with_capacity(self.depth);
+        let mut layers = Vec::with_capacity(self.depth.min(64));
         for i in 0..self.depth {
             let p = path.sub(i);
             let coupling = |name: &str, split: usize, mut rng: &mut dyn RngCore| {

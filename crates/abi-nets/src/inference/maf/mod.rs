@@ -94,6 +94,10 @@ impl<B: Backend> Made<B> {
     ) -> Result<Self> {
         // degrees: inputs 1..=dim, conditions 0, hidden cycle through 1..dim−1, outputs 1..=dim;
         // in one dimension the hidden units have degree 0: they see the conditions only
+        // the first layer's size is checked against the store's limits before any degree
+        // or mask is computed
+        path.sub(0)
+            .reserve("weight", &[dim.saturating_add(cond), cfg.hidden])?;
         let mut in_degrees: Vec<usize> = (1..=dim).collect();
         in_degrees.extend(std::iter::repeat_n(0, cond));
         let hidden_degrees: Vec<usize> = (0..cfg.hidden)
@@ -102,6 +106,7 @@ impl<B: Backend> Made<B> {
         let mut layers = Vec::new();
         let mut prev = in_degrees;
         for l in 0..cfg.hidden_layers {
+            path.sub(l).reserve("weight", &[prev.len(), cfg.hidden])?;
             let mask: Vec<f64> = prev
                 .iter()
                 .flat_map(|&p| {
@@ -229,8 +234,8 @@ impl MafConfig {
                 format!("need positive dim and sizes, got dim {dim} and {self:?}"),
             ));
         }
-        let mut mades = Vec::with_capacity(self.transforms);
-        let mut permutations = Vec::with_capacity(self.transforms);
+        let mut mades = Vec::with_capacity(self.transforms.min(64));
+        let mut permutations = Vec::with_capacity(self.transforms.min(64));
         for i in 0..self.transforms {
             mades.push(Made::new(&path.sub(i), dim, cond_dim, self, rng)?);
             let mut seed_rng = rand_chacha_from(rng);

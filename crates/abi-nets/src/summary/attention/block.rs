@@ -32,6 +32,22 @@ impl BlockSettings {
             residual: true,
         }
     }
+
+    /// The hidden widths of the feed-forward part (`mlp_depth` layers of `mlp_width`, at
+    /// least one), refusing a depth past the store's tensor cap before allocating them.
+    pub fn mlp_widths(&self) -> Result<Vec<usize>> {
+        let cap = abi_tensor::limits::MAX_PARAMETER_TENSORS;
+        if self.mlp_depth > cap {
+            return Err(abi_tensor::TensorError::InvalidArgument {
+                op: "attention block",
+                reason: format!(
+                    "an MLP depth of {} exceeds the cap of {cap} parameter tensors",
+                    self.mlp_depth
+                ),
+            });
+        }
+        Ok(vec![self.mlp_width; self.mlp_depth.max(1)])
+    }
 }
 
 /// Multi-head attention block (Lee et al., 2019) in BayesFlow's post-norm form:
@@ -67,7 +83,7 @@ impl<B: Backend> AttentionBlock<B> {
             key_dim: e,
             out_dim: e,
         };
-        let widths = vec![s.mlp_width; s.mlp_depth.max(1)];
+        let widths = s.mlp_widths()?;
         let g = KernelInit::GlorotUniform;
         let norm = |name: &str, mut rng: &mut dyn RngCore| {
             s.layer_norm

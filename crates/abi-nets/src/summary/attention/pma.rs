@@ -32,7 +32,7 @@ impl<B: Backend> PoolingByAttention<B> {
     ) -> Result<Self> {
         let mut rng = rng;
         let seed_dim = seed_dim.unwrap_or(s.embed_dim);
-        let widths = vec![s.mlp_width; s.mlp_depth.max(1)];
+        let widths = s.mlp_widths()?;
         let feedforward = ResidualMlp::new(
             &path.sub("feedforward"),
             in_dim,
@@ -41,6 +41,7 @@ impl<B: Backend> PoolingByAttention<B> {
             &mut rng,
         )?;
         let shape = [num_seeds.max(1), seed_dim.max(1)];
+        path.reserve("seeds", &shape)?;
         let values = Init::GlorotUniform.sample(&shape, &mut rng)?;
         let seeds = param_from_values(path, "seeds", &shape, &values)?;
         let block = AttentionBlock::new(

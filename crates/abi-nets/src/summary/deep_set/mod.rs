@@ -100,7 +100,7 @@ impl DeepSetConfig {
             invariant_outer: &self.mlp_widths_invariant_outer,
         };
         let mut d = set_input_dim("DeepSet", input_shape)?;
-        let mut equivariant = Vec::with_capacity(self.depth);
+        let mut equivariant = Vec::with_capacity(self.depth.min(64));
         for i in 0..self.depth {
             let layer = EquivariantLayer::new(
                 &path.sub("equivariant").sub(i),

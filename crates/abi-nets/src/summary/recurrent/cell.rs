@@ -53,10 +53,12 @@ impl<B: Backend> Cell<B> {
             });
         }
         let mut rng = rng;
-        let g = match kind {
+        let gates: usize = match kind {
             RecurrentType::Gru => 3,
             RecurrentType::Lstm => 4,
-        } * hidden;
+        };
+        let g = gates.saturating_mul(hidden);
+        path.reserve("recurrent_kernel", &[hidden, g])?;
         let kernel_p = kernel(path, "kernel", &[in_dim, g], init, &mut rng)?;
         // the recurrent kernel is orthogonal per gate block, as Keras draws it
         let mut rec = vec![0.0; hidden * g];
