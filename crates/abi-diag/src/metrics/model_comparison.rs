@@ -45,11 +45,11 @@ pub fn model_comparison(
 ) -> Result<ModelComparison> {
     const WHAT: &str = "model_comparison";
     let (n, k) = probs.dim();
-    if true_models.len() != n || n == 0 || k < 2 || bins == 0 {
+    if true_models.len() != n || n == 0 || k < 2 || bins == 0 || bins > super::MAX_BINS {
         return Err(input(
             WHAT,
             format!(
-                "need one true model per row of probs (data sets, models) with ≥ 2 models and ≥ 1 bin, got {} labels, probs {:?}, {bins} bins",
+                "need one true model per row of probs (data sets, models) with ≥ 2 models and 1 to 10⁶ bins, got {} labels, probs {:?}, {bins} bins",
                 true_models.len(),
                 probs.shape()
             ),

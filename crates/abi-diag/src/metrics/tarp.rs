@@ -46,10 +46,10 @@ pub struct Tarp {
 /// the reference points are random.
 pub fn tarp(draws: ArrayView3<f64>, truths: ArrayView2<f64>, cfg: &TarpConfig) -> Result<Tarp> {
     let (n, m, p) = checks::draws_truths("tarp", &draws, &truths)?;
-    if cfg.bins < 2 {
+    if cfg.bins < 2 || cfg.bins > super::MAX_BINS {
         return Err(input(
             "tarp",
-            format!("need at least 2 bins, got {}", cfg.bins),
+            format!("need 2 to {} bins, got {}", super::MAX_BINS, cfg.bins),
         ));
     }
     let (lo, scale): (Vec<f64>, Vec<f64>) = (0..p)

@@ -102,3 +102,18 @@ fn c2st_trains_its_classifiers_even_when_called_without_gradients() {
             .unwrap();
     assert_eq!(plain, inside);
 }
+
+#[test]
+fn more_folds_than_rows_is_an_error_before_any_fold() {
+    let a = gaussian_sample(4, 2, 0.0, 1);
+    let cfg = C2stConfig {
+        folds: 1_000_000_000_000,
+        ..C2stConfig::default()
+    };
+    match c2st_with(a.view(), a.view(), &cfg) {
+        Err(DiagError::Input { reason, .. }) => {
+            assert!(reason.contains("at least 1000000000000 rows"), "{reason}")
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+}

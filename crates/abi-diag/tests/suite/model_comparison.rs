@@ -42,3 +42,18 @@ fn calibrated_probabilities_have_small_ece_and_overconfident_ones_large() {
     let mc = model_comparison(&truth, sharp.view(), 10).unwrap();
     assert!(mc.ece.iter().all(|e| *e > 0.08), "{:?}", mc.ece);
 }
+
+#[test]
+fn an_absurd_number_of_bins_is_an_error_before_allocation() {
+    let probs = array![[0.7, 0.3], [0.2, 0.8]];
+    let err = model_comparison(&[0, 1], probs.view(), 1 << 40).unwrap_err();
+    assert!(err.to_string().contains("1 to 10⁶ bins"), "{err}");
+    let draws = ndarray::Array3::<f64>::zeros((3, 10, 1));
+    let truths = ndarray::Array2::<f64>::zeros((3, 1));
+    let cfg = abi_diag::TarpConfig {
+        bins: 1 << 40,
+        ..abi_diag::TarpConfig::default()
+    };
+    let err = abi_diag::tarp(draws.view(), truths.view(), &cfg).unwrap_err();
+    assert!(err.to_string().contains("need 2 to 1000000 bins"), "{err}");
+}

@@ -32,7 +32,9 @@ pub fn run(
     progress: bool,
 ) -> Result<()> {
     let (k, of) = shard.map(parse_shard).transpose()?.unwrap_or((0, 1));
-    let (start, end) = (k * n / of, (k + 1) * n / of);
+    // in 128 bits: k · n cannot overflow, and the bounds are at most n
+    let bound = |i: usize| (i as u128 * n as u128 / of as u128) as usize;
+    let (start, end) = (bound(k), bound(k + 1));
     if end == start {
         return Err(WorkflowError::Config(format!(
             "shard {k}/{of} of {n} simulations holds none"
