@@ -73,3 +73,60 @@ fn mangled_statistics_and_empty_key_lists_are_errors_not_panics() {
         .forward(data());
     assert!(err.is_err());
 }
+
+/// The paths of every array of numbers in a JSON value.
+fn number_arrays(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Array(items)
+            if !items.is_empty() && items.iter().all(|v| v.is_number()) =>
+        {
+            out.push(at)
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                number_arrays(v, format!("{at}/{i}"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                number_arrays(v, format!("{at}/{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn each_statistic_cut_short_or_lengthened_alone_is_an_error_not_a_panic() {
+    let mut fitted = Adapter::new()
+        .standardize(&["x"])
+        .concatenate(&["x", "x2"], "joined");
+    let with_x2 = data().with(
+        "x2",
+        ArrayD::from_shape_vec(IxDyn(&[3, 1]), vec![1.0, 0.0, 2.0]).unwrap(),
+    );
+    fitted.fit(with_x2.clone()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&fitted.to_json().unwrap()).unwrap();
+    let mut paths = Vec::new();
+    number_arrays(&value, String::new(), &mut paths);
+    assert!(paths.len() >= 3, "{paths:?}");
+    for path in &paths {
+        for change in ["cut", "grow", "huge"] {
+            let mut mangled = value.clone();
+            let items = mangled.pointer_mut(path).unwrap().as_array_mut().unwrap();
+            match change {
+                "cut" => items.truncate(items.len() - 1),
+                "grow" => items.push(serde_json::json!(1.0)),
+                _ => items
+                    .iter_mut()
+                    .for_each(|v| *v = serde_json::json!(u64::MAX)),
+            }
+            // an error at load, or at the first forward or inverse pass; a panic fails
+            if let Ok(loaded) = Adapter::from_json(&mangled.to_string()) {
+                if let Ok(out) = loaded.forward(with_x2.clone()) {
+                    let _ = loaded.inverse(&out);
+                }
+            }
+        }
+    }
+}

@@ -288,8 +288,14 @@ fn value_array(v: &Value) -> ArrayD<f64> {
 
 impl Simulator for ComposedSimulator {
     fn sample(&self, batch_size: usize, rng: &mut dyn RngCore) -> Result<Batch> {
-        if batch_size == 0 {
-            return Err(SimError::invalid("sample", "batch size must be positive"));
+        if batch_size == 0 || batch_size > crate::limits::MAX_ARRAY_ELEMENTS {
+            return Err(SimError::invalid(
+                "sample",
+                format!(
+                    "the batch size must be in 1..={}, got {batch_size}",
+                    crate::limits::MAX_ARRAY_ELEMENTS
+                ),
+            ));
         }
         self.simulate_rows(&vec![Vars::new(); batch_size], rng)
     }

@@ -103,6 +103,9 @@ pub const TRAIN_FILE_COPY: &str = "train.toml";
 /// in memory; simulate into shards with `abi simulate` and train from the folder instead.
 pub const MAX_SIMULATION_COUNT: usize = 100_000_000;
 
+/// The most epochs `[training]` accepts (10⁶).
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 /// The largest batch size `[training]` accepts (2²⁰).
 pub const MAX_BATCH_SIZE: usize = 1 << 20;
 
@@ -150,8 +153,11 @@ impl TrainFile {
             _ => {}
         }
         let t = &self.training;
-        if t.epochs == 0 {
-            return Err("[training] `epochs` must be at least 1".into());
+        if t.epochs == 0 || t.epochs > MAX_EPOCHS {
+            return Err(format!(
+                "[training] `epochs` must be at least 1 and at most {MAX_EPOCHS}, got {}",
+                t.epochs
+            ));
         }
         if t.batch_size == 0 || t.batch_size > MAX_BATCH_SIZE {
             return Err(format!(

@@ -54,6 +54,10 @@ fn errors_name_the_file_and_the_setting() {
             "`epochs` must be at least 1",
         ),
         (
+            "[training]\nepochs = 1000000000000\n".into(),
+            "at most 1000000",
+        ),
+        (
             "[training]\nlearning_rate = -1.0\n".into(),
             "`learning_rate` must be positive",
         ),

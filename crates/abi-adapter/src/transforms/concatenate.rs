@@ -149,7 +149,11 @@ pub(crate) fn split_into(
     sizes: &[usize],
     data: &mut Data,
 ) -> Result<()> {
-    let total: usize = sizes.iter().sum();
+    // sizes may come from a file: a sum that overflows matches no array
+    let total = sizes
+        .iter()
+        .try_fold(0usize, |t, &s| t.checked_add(s))
+        .unwrap_or(usize::MAX);
     if into.len() != sizes.len() || x.ndim() == 0 || last_dim(x) != total {
         return Err(shape_error(transform, key, vec![total], x.shape()));
     }

@@ -84,7 +84,7 @@ impl Standardize {
             transform: name.into(),
             key: key.into(),
         })?;
-        if d != s.mean.len() {
+        if d != s.mean.len() || d != s.m2.len() {
             return Err(shape_error(name, key, vec![s.mean.len()], shape));
         }
         Ok((s.mean.clone(), s.std()))
@@ -97,6 +97,21 @@ impl Step for Standardize {
     }
 
     fn validate(&self) -> Result<()> {
+        for (key, stats) in &self.stats {
+            // statistics read from a file: one mean and one m2 per feature, a count ≥ 0
+            if stats.m2.len() != stats.mean.len() || !(stats.count >= 0.0) {
+                return Err(invalid(
+                    self.name(),
+                    format!(
+                        "the statistics of `{key}` hold {} means, {} squared deviations and a \
+                         count of {}: they need one of each per feature and a count ≥ 0",
+                        stats.mean.len(),
+                        stats.m2.len(),
+                        stats.count
+                    ),
+                ));
+            }
+        }
         let Some(m) = &self.fixed else { return Ok(()) };
         if m.mean.is_empty() || m.std.is_empty() {
             return Err(invalid(

@@ -24,7 +24,7 @@ pub use sequential::{RoundsConfig, RoundsOutcome, SimulateGiven};
 
 use crate::continuous::{ApproximatorSpec, ContinuousApproximator, ContinuousApproximatorBuilder};
 use crate::dataset::Dataset;
-use crate::error::Result;
+use crate::error::{ApproxError, Result};
 use crate::history::{EpochRecord, History};
 use crate::parts::parameters::ParameterLayout;
 use crate::parts::persist::LoadOptions;
@@ -346,6 +346,14 @@ impl<B: Backend, K: PairKind> PairedApproximator<B, K> {
             K::KIND,
             |s: &PairedSpec| s.approximator.clone(),
         )?;
+        // the parameter keys are read from the file: they must fit the network as at build
+        if spec.parameters.keys.is_empty() {
+            return Err(ApproxError::Config(format!(
+                "{}: the model file names no parameter keys",
+                dir.as_ref().display()
+            )));
+        }
+        K::check(net.spec(), &spec.parameters)?;
         Ok(Self {
             net,
             parameters: spec.parameters,

@@ -18,7 +18,8 @@ pub struct ParameterKey {
 
 impl ParameterKey {
     fn width(&self) -> usize {
-        self.shape.iter().product()
+        // saturating: a shape read from a file that overflows matches no network's width
+        self.shape.iter().fold(1usize, |w, &d| w.saturating_mul(d))
     }
 }
 
@@ -67,7 +68,9 @@ impl ParameterLayout {
 
     /// Width of a flat point.
     pub fn dim(&self) -> usize {
-        self.keys.iter().map(ParameterKey::width).sum()
+        self.keys
+            .iter()
+            .fold(0usize, |d, k| d.saturating_add(k.width()))
     }
 
     /// The parameters of `batch` as flat points `(rows, dim)`.

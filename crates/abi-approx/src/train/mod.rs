@@ -105,7 +105,7 @@ pub fn train_into<B: Backend>(
     if bpe == 0 {
         return Err(ApproxError::Config("the dataset yields no batches".into()));
     }
-    let total = (cfg.epochs * bpe) as u64;
+    let total = cfg.epochs.saturating_mul(bpe) as u64;
     let mut optimizer = cfg.build_optimizer::<B>(data.kind(), total)?;
 
     let mut state = Progress::<B>::default();
@@ -132,7 +132,7 @@ pub fn train_into<B: Backend>(
         return Ok(optimizer);
     }
 
-    let remaining = ((cfg.epochs - state.next_epoch.min(cfg.epochs)) * bpe) as u64;
+    let remaining = (cfg.epochs - state.next_epoch.min(cfg.epochs)).saturating_mul(bpe) as u64;
     let bar = abi_sim::progress_bar(remaining, "training", cfg.progress);
     let params = store.trainable_params();
     let mut interrupted = false;

@@ -162,8 +162,18 @@ impl<T: BenchmarkTask> Simulator for TaskSimulator<T> {
         if batch_size == 0 {
             return Err(SimError::invalid("sample", "batch size must be positive"));
         }
-        let seed = rng.next_u64();
         let (dp, dx) = (self.task.dim_parameters(), self.task.dim_data());
+        if crate::limits::array_elements(&[batch_size, dp.max(dx).max(1)]).is_none() {
+            return Err(SimError::invalid(
+                "sample",
+                format!(
+                    "{batch_size} draws of {} would exceed the cap of {} elements per array",
+                    self.task.name(),
+                    crate::limits::MAX_ARRAY_ELEMENTS
+                ),
+            ));
+        }
+        let seed = rng.next_u64();
         let draws: Vec<(Vec<f64>, Vec<f64>)> = (0..batch_size)
             .into_par_iter()
             .map(|i| {
@@ -173,6 +183,22 @@ impl<T: BenchmarkTask> Simulator for TaskSimulator<T> {
                 (theta, x)
             })
             .collect();
+        if let Some((i, (t, x))) = draws
+            .iter()
+            .enumerate()
+            .find(|(_, (t, x))| t.len() != dp || x.len() != dx)
+        {
+            return Err(SimError::invalid(
+                "sample",
+                format!(
+                    "draw {i} of {} has {} parameters and {} data values; the task declares {dp} \
+                     and {dx}",
+                    self.task.name(),
+                    t.len(),
+                    x.len()
+                ),
+            ));
+        }
         let (theta, x): (Vec<Vec<f64>>, Vec<Vec<f64>>) = draws.into_iter().unzip();
         let mut batch = Batch::new();
         batch.insert("theta", Array::F64(stack(&theta, dp).into_dyn()))?;

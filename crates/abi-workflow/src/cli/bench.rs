@@ -73,8 +73,18 @@ fn cell_path(out: &Path, task: &str, simulations: usize) -> PathBuf {
     out.join(format!("{task}-{simulations}.json"))
 }
 
+/// The most observations `abi bench` scores per task and budget.
+pub const MAX_OBSERVATIONS: usize = 1000;
+
 /// Runs every cell of `options` not yet in its folder, then writes `results.md`.
 pub fn run(options: &BenchOptions) -> Result<()> {
+    // each observation is scored by its own reference posterior: a handful, not millions
+    if options.observations == 0 || options.observations > MAX_OBSERVATIONS {
+        return Err(WorkflowError::Config(format!(
+            "--observations must be in 1..={MAX_OBSERVATIONS}, got {}",
+            options.observations
+        )));
+    }
     let spec = NetworkSpec::parse(&options.network)?;
     let out = &options.out;
     std::fs::create_dir_all(out).map_err(|e| WorkflowError::file(out, e))?;

@@ -102,6 +102,9 @@ impl<B: Backend> std::fmt::Debug for ConsistencyModel<B> {
     }
 }
 
+/// The most discretisation steps `s1` and `sampling_steps` may ask for.
+const MAX_STEPS: usize = 1_000_000;
+
 impl ConsistencyModelConfig {
     /// Builds the model for `dim` inference variables and `cond_dim` condition features.
     pub fn build<B: Backend>(
@@ -120,13 +123,16 @@ impl ConsistencyModelConfig {
             && self.sigma2 > 0.0
             && self.rho > 0.0
             && self.noise_std > 0.0
-            && self.sampling_steps != Some(0);
+            && self.sampling_steps != Some(0)
+            // steps become vectors of noise levels: at most a million of them
+            && self.s1 <= MAX_STEPS
+            && self.sampling_steps.is_none_or(|n| n <= MAX_STEPS);
         if !valid {
             return Err(NetError::config(
                 "ConsistencyModel",
                 format!(
                     "need dim > 0, 2 <= s0 <= s1, total_steps >= s0, 0 < eps < max_time, \
-                     positive sigma2, rho and noise_std, and sampling_steps > 0; got dim {dim} \
+                     positive sigma2, rho and noise_std, and 0 < sampling_steps, s1 <= 10⁶; got dim {dim} \
                      and {self:?}"
                 ),
             ));

@@ -268,6 +268,17 @@ impl<B: Backend> InferenceNetwork<B> for FlowMatching<B> {
         let device = v.device();
         let mut noise = Tensor::<B>::randn(&shape, rng, &device)?;
         if let Some(ot) = &self.config.optimal_transport {
+            // the plan is rows × rows: a batch past the cap is an error, not gigabytes
+            if rows > ot::MAX_OT_ROWS {
+                return Err(TensorError::InvalidArgument {
+                    op: "flow matching",
+                    reason: format!(
+                        "optimal transport pairs a batch of {rows} rows through a {rows} × {rows} \
+                         plan; batches are limited to {} rows with it",
+                        ot::MAX_OT_ROWS
+                    ),
+                });
+            }
             let (x, z) = (v.detach().to_f64_vec()?, noise.to_f64_vec()?);
             let pairs = ot::ot_pairing(&x, &z, rows, self.dim, ot, rng);
             noise = noise.index_select(0, &pairs)?;

@@ -5,6 +5,10 @@
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
+/// The largest batch optimal-transport pairing takes (its plan holds rows² numbers: 512 MiB
+/// at this size).
+pub const MAX_OT_ROWS: usize = 8192;
+
 /// Settings of the entropic optimal-transport pairing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
